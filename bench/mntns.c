@@ -1,0 +1,56 @@
+/* Private mount namespace and tmpfs scratch dirs: see mntns.h. */
+#include "mntns.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+int mntns_enter_private(struct bb_error *err)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return bb_err(err, errno,
+			      "cannot create a private mount namespace: %s (boxbench needs root, "
+			      "CAP_SYS_ADMIN; run it as root)",
+			      errno_name(errno));
+	/* Without this, mounts would propagate back to the host's shared peer groups. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return bb_err(err, errno, "cannot make / private in boxbench's mount namespace: %s",
+			      errno_name(errno));
+	return 0;
+}
+
+int scratch_create(struct scratch *s, const char *tag, struct bb_error *err)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->path, sizeof(s->path), "/tmp/boxbench-%s.XXXXXX", tag);
+	if (!mkdtemp(s->path)) {
+		int e = errno;
+
+		s->path[0] = '\0';
+		return bb_err(err, e, "cannot create a scratch dir under /tmp: %s", errno_name(e));
+	}
+	if (mount("boxbench", s->path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) {
+		int e = errno;
+
+		rmdir(s->path);
+		s->path[0] = '\0';
+		return bb_err(err, e, "cannot mount a tmpfs scratch on /tmp: %s", errno_name(e));
+	}
+	s->mounted = 1;
+	return 0;
+}
+
+void scratch_destroy(struct scratch *s)
+{
+	if (!s->path[0])
+		return;
+	if (s->mounted)
+		umount2(s->path, MNT_DETACH);
+	rmdir(s->path);
+	s->path[0] = '\0';
+	s->mounted = 0;
+}

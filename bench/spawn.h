@@ -1,0 +1,18 @@
+/* Running helper programs (mkfs.*, fuse-overlayfs, crun --version) and collecting their
+ * output, without a shell. */
+#ifndef BOXBENCH_SPAWN_H
+#define BOXBENCH_SPAWN_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+/* Runs argv[0] (looked up in PATH) with stdin from /dev/null, stdout and stderr collected
+ * into out (NUL-terminated, truncated to outlen). Returns the exit status (0..255), or a
+ * negative errno if it could not run or was killed by a signal. */
+int spawn_capture(char *const argv[], char *out, size_t outlen, struct bb_error *err);
+
+/* Whether a program is found in PATH (or at an absolute path). */
+int program_exists(const char *name);
+
+#endif
