@@ -25,6 +25,7 @@ NEEDS=(
 	# run and test: storage drivers, backing file systems, runtimes, plots
 	"gnuplot-nox      /usr/bin/gnuplot"
 	"util-linux       /usr/bin/unshare"
+	"jq               /usr/bin/jq"
 	"e2fsprogs        /sbin/mkfs.ext4"
 	"xfsprogs         /sbin/mkfs.xfs"
 	"btrfs-progs      /sbin/mkfs.btrfs"

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs every test: the cmocka unit tests, then the integration tests that drive the boxbench
+# binary on the real kernel. Ends with one line "tests: N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export BUILD BOXBENCH="$PWD/$BUILD/boxbench" HELPERS="$PWD/$BUILD/tests/helpers"
+
+passed=0
+failed=0
+failures=()
+
+echo "== unit tests (cmocka)"
+for t in "$BUILD"/tests/test_*; do
+	[ -x "$t" ] || continue
+	out=$("$t" 2>&1)
+	rc=$?
+	echo "$out"
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1)
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+	if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+		failed=$((failed + 1))
+		failures+=("$(basename "$t") (exit $rc)")
+	fi
+	[ "${f:-0}" -gt 0 ] && failures+=("$(basename "$t")")
+done
+
+echo
+echo "== integration tests (real kernel, driving $BUILD/boxbench)"
+for file in tests/integration/test_*.sh; do
+	out=$(bash tests/integration/run-file.sh "$file" 2>&1)
+	echo "$out"
+	p=$(sed -n 's/^file: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' <<<"$out")
+	f=$(sed -n 's/^file: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' <<<"$out")
+	if [ -z "$p" ]; then
+		failed=$((failed + 1))
+		failures+=("$file (runner died)")
+		continue
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	while read -r name; do failures+=("$name"); done < <(sed -n 's/^FAIL \([^:]*\):.*/\1/p' <<<"$out")
+done
+
+echo
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "failed:"
+	printf '  %s\n' "${failures[@]}"
+fi
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
