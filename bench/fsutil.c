@@ -1,0 +1,91 @@
+/* File-system chores: see fsutil.h. */
+#include "fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st, (void)ftw;
+	if (type == FTW_DP)
+		return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
+	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int remove_tree(const char *path, struct bb_error *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0
+				       : bb_err(err, errno, "cannot remove %s: %s", path,
+						errno_name(errno));
+	if (nftw(path, remove_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
+		return bb_err(err, errno,
+			      "cannot remove %s: %s (is something still mounted below it?)", path,
+			      errno_name(errno));
+	return 0;
+}
+
+int mkdir_p(const char *path, unsigned mode, struct bb_error *err)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return bb_err(err, ENAMETOOLONG, "path too long: %s", path);
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return bb_err(err, errno, "cannot create directory %s: %s", buf,
+				      errno_name(errno));
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return bb_err(err, errno, "cannot create directory %s: %s", buf, errno_name(errno));
+	return 0;
+}
+
+int write_file(const char *path, const char *buf, size_t len, struct bb_error *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ssize_t n;
+
+	if (fd < 0)
+		return bb_err(err, errno, "cannot open %s for writing: %s", path,
+			      errno_name(errno));
+	n = write(fd, buf, len);
+	if (n < 0 || (size_t)n != len) {
+		int e = n < 0 ? errno : EIO;
+
+		close(fd);
+		return bb_err(err, e, "cannot write %s: %s", path, errno_name(e));
+	}
+	if (close(fd) < 0)
+		return bb_err(err, errno, "cannot write %s: %s", path, errno_name(errno));
+	return 0;
+}
+
+long read_file(const char *path, char *buf, size_t len, struct bb_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return bb_err(err, errno, "cannot open %s: %s", path, errno_name(errno));
+	n = read(fd, buf, len ? len - 1 : 0);
+	close(fd);
+	if (n < 0)
+		return bb_err(err, errno, "cannot read %s: %s", path, errno_name(errno));
+	if (len)
+		buf[n] = '\0';
+	return n;
+}

@@ -1,0 +1,18 @@
+/* Small file-system chores shared by bench/: recursive removal, mkdir -p, whole-file writes. */
+#ifndef BOXBENCH_FSUTIL_H
+#define BOXBENCH_FSUTIL_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+/* rm -rf, staying on path's file system (never crosses into a mount below it). Missing path
+ * is success. */
+int remove_tree(const char *path, struct bb_error *err);
+int mkdir_p(const char *path, unsigned mode, struct bb_error *err);
+/* Writes buf to path (O_TRUNC); for sysfs/cgroupfs/procfs knobs as well as plain files. */
+int write_file(const char *path, const char *buf, size_t len, struct bb_error *err);
+/* Reads at most len-1 bytes and NUL-terminates; returns bytes read or negative errno. */
+long read_file(const char *path, char *buf, size_t len, struct bb_error *err);
+
+#endif
