@@ -43,7 +43,7 @@ endif
 
 .PHONY: all deps test bench install clean format
 .SECONDARY:
-all: $(BUILD)/boxbench
+all: $(BUILD)/boxbench $(BUILD)/boxbench-agent
 
 deps:
 	scripts/deps.sh
@@ -71,6 +71,11 @@ $(BUILD)/libboxbench.a: $(LIB_OBJ)
 $(BUILD)/boxbench: $(TOOL_OBJ) $(BUILD)/libboxbench.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# The agent runs as a container's first process on a rootfs that has no libc: static.
+$(BUILD)/boxbench-agent: bench/agent/agent.c bench/agent/protocol.h | $(DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -o $@ $<
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libboxbench.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
@@ -79,14 +84,15 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libboxbench.a | $(DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-test: $(BUILD)/boxbench $(UNIT_BIN) $(HELPERS)
+test: all $(UNIT_BIN) $(HELPERS)
 	BUILD=$(BUILD) tests/run-all.sh
 
-bench: $(BUILD)/boxbench
+bench: all
 	$(BUILD)/boxbench doctor
 
-install: $(BUILD)/boxbench
+install: $(BUILD)/boxbench $(BUILD)/boxbench-agent
 	install -D -m 0755 $(BUILD)/boxbench $(DESTDIR)$(PREFIX)/bin/boxbench
+	install -D -m 0755 $(BUILD)/boxbench-agent $(DESTDIR)$(PREFIX)/lib/boxbench/boxbench-agent
 
 format:
 	clang-format -i $(wildcard bench/*.[ch] probes/*.[ch] tools/*.[ch] tests/*/*.[ch])

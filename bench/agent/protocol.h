@@ -1,0 +1,30 @@
+/* The agent's wire format, shared by bench/agent/agent.c (inside the container) and
+ * bench/container.c (the harness). One text line per event, each under PIPE_BUF so a write
+ * is atomic:
+ *   op <name> <rc> <errno> <start_ns> <end_ns> <value>\n
+ * rc is 0 or -1, errno the failure's errno (0 if none), times are CLOCK_MONOTONIC, value an
+ * op-specific number (bytes, count, ...). The first line is "start <ns>", the time of the
+ * agent's first instruction; the last is "done <ns>". */
+#ifndef BOXBENCH_AGENT_PROTOCOL_H
+#define BOXBENCH_AGENT_PROTOCOL_H
+
+#define AGENT_FD_ENV "BOXBENCH_REPORT_FD" /* the report pipe's fd number */
+#define AGENT_SELF_FD_ENV "BOXBENCH_SELF_FD" /* an fd of the agent binary, for the exec op */
+#define AGENT_LINE_MAX 256
+
+/* Operations, given as argv words "<name>[:<arg>]":
+ *   stat:PATH     fstatat(2) of PATH (lookup cost)
+ *   open-w:PATH   open(2) for write of PATH (copy-up on overlay)
+ *   truncate:PATH truncate(2) to its own size (copy-up)
+ *   chmod:PATH    chmod(2) 0644 (metadata copy-up)
+ *   readdir:PATH  open and list PATH; value = entries
+ *   exec          re-exec the agent (exec cost); value = 0
+ *   alloc:BYTES   allocate and touch BYTES of memory (memory limit)
+ *   fork:N        fork N children that wait; value = how many forks worked (pids limit)
+ *   hostname      value = length; the name itself on a "hostname <name>" line
+ *   rootfs        the file system type of / from /proc/self/mountinfo on a "rootfs <type>" line
+ *   pid           value = getpid() (1 in a new pid namespace)
+ *   sleep:MS      sleep MS milliseconds (for tests that kill things midway)
+ */
+
+#endif
