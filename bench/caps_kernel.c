@@ -24,8 +24,8 @@ int caps_kernel_probe(struct check_list *out, struct bb_error *err)
 	btf = btf__load_vmlinux_btf();
 	e = btf ? 0 : errno;
 	if (btf) {
-		check_add(out, "kernel", "btf", true, 0,
-			  "CO-RE probes load without kernel headers", "yes");
+		check_add(out, "kernel", "btf", true, 0, "CO-RE probes load without kernel headers",
+			  "yes");
 		btf__free(btf);
 	} else {
 		check_add(out, "kernel", "btf", false, e,

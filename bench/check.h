@@ -7,11 +7,11 @@
 #include <stddef.h>
 
 struct check {
-	char group[16];	 /* "bpf", "overlay", ...: the JSON object it lands in */
-	char name[32];	 /* "fentry": the key inside that object */
-	bool ok;	 /* it worked (or, for plain facts, it could be read) */
-	int err;	 /* positive errno of the failure; 0 if none or not an errno */
-	bool has_num;	 /* value is a number (num), not text */
+	char group[16]; /* "bpf", "overlay", ...: the JSON object it lands in */
+	char name[32]; /* "fentry": the key inside that object */
+	bool ok; /* it worked (or, for plain facts, it could be read) */
+	int err; /* positive errno of the failure; 0 if none or not an errno */
+	bool has_num; /* value is a number (num), not text */
 	long long num;
 	char value[160]; /* "yes", "no", "6.18.44", "hybrid", "1.8.1", ... */
 	char means[256]; /* what this means for boxbench, one short clause */
@@ -32,10 +32,10 @@ int check_add_num(struct check_list *list, const char *group, const char *name, 
 		  const char *means, long long num);
 
 /* Sets the detail of the check added last. */
-void check_detail(struct check_list *list, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void check_detail(struct check_list *list, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
-const struct check *check_find(const struct check_list *list, const char *group,
-			       const char *name);
+const struct check *check_find(const struct check_list *list, const char *group, const char *name);
 
 void check_list_free(struct check_list *list);
 

@@ -6,8 +6,8 @@
 #include <stddef.h>
 
 struct bb_error {
-	int code;	/* positive errno, 0 when no error */
-	char msg[768];	/* "cannot mount overlay on /x: EINVAL (why; what to do)" */
+	int code; /* positive errno, 0 when no error */
+	char msg[768]; /* "cannot mount overlay on /x: EINVAL (why; what to do)" */
 };
 
 /* Records code and the formatted message; returns -code so callers can `return bb_err(...)`. */

@@ -206,6 +206,15 @@ static int build_bulk(struct builder *b, unsigned k)
 	char rel[128];
 	int e;
 
+	/* The mount points a container's start needs (/proc) come with the base layer, as they
+	 * do in real images. */
+	if (k == 0) {
+		static const char *const skeleton[] = { "proc", "dev", "tmp", "etc", "sys" };
+
+		for (size_t i = 0; i < sizeof(skeleton) / sizeof(skeleton[0]); i++)
+			if ((e = make_dir(b, k, skeleton[i])))
+				return e;
+	}
 	if ((e = make_dir(b, k, "shared")))
 		return e;
 	for (unsigned i = 0; i < p->files_per_layer; i++) {

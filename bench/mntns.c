@@ -26,7 +26,8 @@ int mntns_enter_private(struct bb_error *err)
 int scratch_create(struct scratch *s, const char *tag, struct bb_error *err)
 {
 	memset(s, 0, sizeof(*s));
-	snprintf(s->path, sizeof(s->path), "/tmp/boxbench-%s.XXXXXX", tag);
+	/* The pid in the name tells `boxbench cleanup` whether the dir's owner is still alive. */
+	snprintf(s->path, sizeof(s->path), "/tmp/boxbench-%s-%d.XXXXXX", tag, (int)getpid());
 	if (!mkdtemp(s->path)) {
 		int e = errno;
 

@@ -9,7 +9,7 @@
  * which every mount is private. */
 int mntns_enter_private(struct bb_error *err);
 
-/* A tmpfs scratch dir: /tmp/boxbench-<tag>.XXXXXX with a tmpfs on it (inside the private
+/* A tmpfs scratch dir: /tmp/boxbench-<tag>-<pid>.XXXXXX with a tmpfs on it (inside the private
  * namespace, so the tmpfs and its contents vanish with the namespace). */
 struct scratch {
 	char path[256];

@@ -294,6 +294,14 @@ static int ovl_legacy_error(int code, const char *target, const char *const *low
 	case EACCES:
 		missing = ovl_missing_path(lowers, n_lowers, datadirs, n_data, upper, work, target,
 					   role, sizeof(role), &why);
+		if (missing && why == EACCES)
+			return bb_err(
+				err, code,
+				"cannot mount overlay on %s: EACCES (%s %s cannot be reached: "
+				"a dir on its path is not searchable by the mounter; in a user "
+				"namespace every dir up to the layers must be searchable by "
+				"the mapped uid (chmod o+x))",
+				target, role, missing);
 		if (missing)
 			return bb_err(err, code,
 				      "cannot mount overlay on %s: %s (%s %s: %s; create it as a "

@@ -91,7 +91,7 @@ int spawn_capture(char *const argv[], char *out, size_t outlen, struct bb_error 
 	if (WIFSIGNALED(status))
 		return bb_err(err, EINTR, "%s was killed by signal %d", argv[0], WTERMSIG(status));
 	if (WEXITSTATUS(status) == 127)
-		return bb_err(err, ENOENT, "%s could not be run (not installed? run scripts/deps.sh)",
-			      argv[0]);
+		return bb_err(err, ENOENT,
+			      "%s could not be run (not installed? run scripts/deps.sh)", argv[0]);
 	return WEXITSTATUS(status);
 }

@@ -20,8 +20,8 @@ static int capture(enum libbpf_print_level level, const char *fmt, va_list ap)
 	while (len && (line[len - 1] == '\n' || line[len - 1] == ' '))
 		line[--len] = '\0';
 	/* The summary lines libbpf adds after a failure say less than the line before them. */
-	if (len && last[0] && (strstr(line, "failed to load BPF skeleton") ||
-			       strstr(line, "failed to load object")))
+	if (len && last[0] &&
+	    (strstr(line, "failed to load BPF skeleton") || strstr(line, "failed to load object")))
 		return 0;
 	if (len)
 		memcpy(last, line, len + 1);

@@ -12,9 +12,8 @@
 #include "probes/feature.skel.h"
 
 static const char *const kind_names[ATTACH_KIND_MAX] = {
-	[ATTACH_TRACEPOINT] = "tracepoint", [ATTACH_RAW_TP] = "raw_tp",
-	[ATTACH_TP_BTF] = "tp_btf",	    [ATTACH_FENTRY] = "fentry",
-	[ATTACH_FEXIT] = "fexit",	    [ATTACH_KPROBE] = "kprobe",
+	[ATTACH_TRACEPOINT] = "tracepoint", [ATTACH_RAW_TP] = "raw_tp", [ATTACH_TP_BTF] = "tp_btf",
+	[ATTACH_FENTRY] = "fentry",	    [ATTACH_FEXIT] = "fexit",	[ATTACH_KPROBE] = "kprobe",
 	[ATTACH_KRETPROBE] = "kretprobe",
 };
 
@@ -82,8 +81,7 @@ int attach_kind_try(enum attach_kind kind, struct attach_result *res, struct bb_
 		return 0;
 	}
 	want = program_of(skel, kind);
-	bpf_object__for_each_program(prog, skel->obj)
-		bpf_program__set_autoload(prog, prog == want);
+	bpf_object__for_each_program(prog, skel->obj) bpf_program__set_autoload(prog, prog == want);
 	skel->rodata->target_tgid = (__u32)getpid();
 
 	e = feature_bpf__load(skel);

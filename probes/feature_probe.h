@@ -10,11 +10,11 @@
 #include "feature.h"
 
 enum attach_stage {
-	STAGE_OPEN,   /* the object could not even be opened (BTF missing?) */
-	STAGE_LOAD,   /* the kernel refused the program */
+	STAGE_OPEN, /* the object could not even be opened (BTF missing?) */
+	STAGE_LOAD, /* the kernel refused the program */
 	STAGE_ATTACH, /* loaded, but attaching failed */
-	STAGE_FIRE,   /* attached, but never ran when its event happened */
-	STAGE_DONE,   /* works */
+	STAGE_FIRE, /* attached, but never ran when its event happened */
+	STAGE_DONE, /* works */
 };
 
 struct attach_result {

@@ -49,8 +49,8 @@ static json_t *checks_to_json(const struct check_list *list)
 		json_object_set_new(item, "ok", json_boolean(c->ok));
 		json_object_set_new(item, "value",
 				    c->has_num ? json_integer(c->num) : json_string(c->value));
-		json_object_set_new(item, "errno", c->err ? json_string(errno_name(c->err))
-							  : json_null());
+		json_object_set_new(item, "errno",
+				    c->err ? json_string(errno_name(c->err)) : json_null());
 		json_object_set_new(item, "means", json_string(c->means));
 		json_object_set_new(item, "detail", json_string(c->detail));
 		json_object_set_new(group, c->name, item);

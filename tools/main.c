@@ -14,6 +14,8 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
 	{ "doctor", cmd_doctor, "what this kernel lets boxbench measure, found by trying it" },
+	{ "start", cmd_start, "start one container on a layer stack and time every phase" },
+	{ "cleanup", cmd_cleanup, "remove what killed runs left behind (cgroups, work dirs)" },
 };
 
 #define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

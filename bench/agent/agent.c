@@ -39,13 +39,35 @@ static void say(const char *fmt, ...)
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	if (n > 0 && report_fd >= 0)
-		(void)!write(report_fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		(void)!write(report_fd, line,
+			     (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 static void report_op(const char *name, int rc, int err, unsigned long long t0,
 		      unsigned long long t1, long long value)
 {
 	say("op %s %d %d %llu %llu %lld\n", name, rc, rc < 0 ? err : 0, t0, t1, value);
+}
+
+/* "64M" style sizes: the agent has no libboxbench, so it parses its own. */
+static unsigned long long size_arg(const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+
+	switch (*end) {
+	case 'k':
+	case 'K':
+		return v << 10;
+	case 'm':
+	case 'M':
+		return v << 20;
+	case 'g':
+	case 'G':
+		return v << 30;
+	default:
+		return v;
+	}
 }
 
 static int op_readdir(const char *path, long long *entries)
@@ -171,12 +193,14 @@ static int run_op(int i, int argc, char **argv, char **envp)
 	} else if (!strcmp(name, "readdir")) {
 		rc = op_readdir(arg, &value);
 	} else if (!strcmp(name, "alloc")) {
-		rc = op_alloc(strtoull(arg, NULL, 0));
-		value = (long long)strtoull(arg, NULL, 0);
+		value = (long long)size_arg(arg);
+		rc = op_alloc((unsigned long long)value);
 	} else if (!strcmp(name, "fork")) {
 		rc = op_fork(strtol(arg, NULL, 0), &value);
 	} else if (!strcmp(name, "pid")) {
 		value = getpid();
+	} else if (!strcmp(name, "uid")) {
+		value = getuid();
 	} else if (!strcmp(name, "sleep")) {
 		usleep((useconds_t)strtoul(arg, NULL, 0) * 1000);
 	} else if (!strcmp(name, "hostname")) {

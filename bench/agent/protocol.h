@@ -8,9 +8,9 @@
 #ifndef BOXBENCH_AGENT_PROTOCOL_H
 #define BOXBENCH_AGENT_PROTOCOL_H
 
-#define AGENT_FD_ENV "BOXBENCH_REPORT_FD" /* the report pipe's fd number */
+#define AGENT_FD_ENV	  "BOXBENCH_REPORT_FD" /* the report pipe's fd number */
 #define AGENT_SELF_FD_ENV "BOXBENCH_SELF_FD" /* an fd of the agent binary, for the exec op */
-#define AGENT_LINE_MAX 256
+#define AGENT_LINE_MAX	  256
 
 /* Operations, given as argv words "<name>[:<arg>]":
  *   stat:PATH     fstatat(2) of PATH (lookup cost)
@@ -24,6 +24,7 @@
  *   hostname      value = length; the name itself on a "hostname <name>" line
  *   rootfs        the file system type of / from /proc/self/mountinfo on a "rootfs <type>" line
  *   pid           value = getpid() (1 in a new pid namespace)
+ *   uid           value = getuid() (0 inside a user namespace)
  *   sleep:MS      sleep MS milliseconds (for tests that kill things midway)
  */
 

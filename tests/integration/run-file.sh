@@ -12,23 +12,29 @@ source "$file"
 
 passed=0
 failed=0
+# A file may set up what all its tests share (e.g. a stack cache) and take it down after.
+if declare -F setup_file >/dev/null; then
+	setup_file || { echo "FAIL setup_file of $file"; echo "file: 0 passed, 1 failed ($(basename "$file"))"; exit 1; }
+fi
 for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
 	before=$(leftovers)
 	start=$(date +%s%N)
 	msg=$( (set -e; "$t") 2>&1)
 	rc=$?
-	after=$(leftovers)
+	# Only what the test added counts: something that was there before it (a program of
+	# an earlier test still being freed) may well go away meanwhile.
+	added=$(comm -13 <(sort <<<"$before") <(leftovers | sort) | sed '/^$/d')
 	# The kernel frees tracing (tp_btf/fentry) programs after an RCU-tasks grace period,
 	# up to a second after their last fd closed: give it that long before calling a leak.
 	for _ in $(seq 1 20); do
-		[ "$before" = "$after" ] && break
+		[ -z "$added" ] && break
 		sleep 0.2
-		after=$(leftovers)
+		added=$(comm -13 <(sort <<<"$before") <(leftovers | sort) | sed '/^$/d')
 	done
 	ms=$((($(date +%s%N) - start) / 1000000))
-	if [ $rc -eq 0 ] && [ "$before" != "$after" ]; then
+	if [ $rc -eq 0 ] && [ -n "$added" ]; then
 		rc=1
-		msg+=$'\n'"left behind: $(diff <(echo "$before") <(echo "$after") | grep '^>' | tr '\n' ' ')"
+		msg+=$'\n'"left behind: $(tr '\n' ' ' <<<"$added")"
 	fi
 	if [ $rc -eq 0 ]; then
 		echo "PASS $t (${ms} ms)"
@@ -38,4 +44,7 @@ for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
 		failed=$((failed + 1))
 	fi
 done
+if declare -F teardown_file >/dev/null; then
+	teardown_file || { echo "FAIL teardown_file of $file"; failed=$((failed + 1)); }
+fi
 echo "file: $passed passed, $failed failed ($(basename "$file"))"

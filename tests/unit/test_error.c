@@ -49,9 +49,9 @@ static void check_list_grows_and_finds(void **state)
 
 	(void)state;
 	for (int i = 0; i < 100; i++)
-		assert_int_equal(check_add(&list, "g", i == 70 ? "seventy" : "x", i % 2, 0, "m",
-					   "%d", i),
-				 0);
+		assert_int_equal(
+			check_add(&list, "g", i == 70 ? "seventy" : "x", i % 2, 0, "m", "%d", i),
+			0);
 	assert_int_equal(list.n, 100);
 	c = check_find(&list, "g", "seventy");
 	assert_non_null(c);
