@@ -38,7 +38,7 @@ int session_open(struct session *s, const struct session_options *o, struct bb_e
 		s->workdir[0] = '\0';
 		goto fail;
 	}
-	if (o->cgroup_want) {
+	if (o->cgroups) {
 		unsigned want = o->cgroup_want;
 
 		if ((e = cgroup_layout_detect(&s->layout, err)))
@@ -47,6 +47,9 @@ int session_open(struct session *s, const struct session_options *o, struct bb_e
 		 * probes to attribute events by. */
 		if (s->layout.v2_root[0])
 			want |= CGROUP_WANT_V2_GROUP;
+		/* A v1-only host and no limits: there is no group worth making. */
+		if (!want)
+			return 0;
 		snprintf(name, sizeof(name), "boxbench-%d", (int)getpid());
 		if ((e = cgroup_run_create(&s->cgroups, &s->layout, name, want, err)))
 			goto fail;

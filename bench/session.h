@@ -18,7 +18,8 @@
 struct session_options {
 	const char *work_root; /* where the run's dir goes; NULL: /var/tmp */
 	const char *cache_dir; /* layer stacks; NULL: /var/cache/boxbench/stacks */
-	unsigned cgroup_want; /* CGROUP_WANT() bits; 0: no cgroups */
+	bool cgroups; /* give containers cgroups at all */
+	unsigned cgroup_want; /* CGROUP_WANT() bits of the controllers the limits need */
 };
 
 struct session {

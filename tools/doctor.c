@@ -75,12 +75,12 @@ static void print_text(const struct check_list *list)
 			snprintf(value, sizeof(value), "%s (%s)", c->value, errno_name(c->err));
 		else
 			snprintf(value, sizeof(value), "%s", c->value);
-		printf("  %-18s %-22s", c->name, value);
+		printf("  %-20s %-22s", c->name, value);
 		if (c->means[0])
 			printf(" → %s", c->means);
 		printf("\n");
 		if (c->detail[0])
-			printf("  %-18s %-22s   (%s)\n", "", "", c->detail);
+			printf("  %-20s %-22s   (%s)\n", "", "", c->detail);
 	}
 }
 

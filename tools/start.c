@@ -227,6 +227,7 @@ static int parse_args(int argc, char **argv, struct start_opts *o, struct bb_err
 	if (!no_cgroup) {
 		const struct cgroup_limits *l = &o->spec.limits;
 
+		o->session.cgroups = true;
 		o->session.cgroup_want = (l->memory_max ? CGROUP_WANT(CGROUP_MEMORY) : 0) |
 					 (l->pids_max ? CGROUP_WANT(CGROUP_PIDS) : 0) |
 					 (l->cpu_quota_us ? CGROUP_WANT(CGROUP_CPU) : 0);

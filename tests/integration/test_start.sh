@@ -204,3 +204,19 @@ test_start_usage_errors() {
 	assert_eq 1 "$rc" "start as nobody"
 	assert_contains "$err" "needs root" "start as nobody"
 }
+
+# Without limits the container's only cgroup is the run's v2 group, so clone3 can place it
+# there itself (CLONE_INTO_CGROUP) instead of a write to cgroup.procs after the clone.
+test_start_clone_into_cgroup_when_v2_is_the_only_group() {
+	local j="$BB_TMP/into.json"
+	[ -n "$(grep -w cgroup2 /proc/self/mountinfo)" ] || return 0
+	start_json "$j" --memory-max 0 --pids-max 0 pid
+	assert_eq true "$(jq -r .into_cgroup "$j")" "into_cgroup without v1 limits"
+	assert_eq null "$(jq -r .phases.attach "$j")" "no attach phase when clone3 placed it"
+	if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+		# Hybrid or v1: limits live on v1, so attaching takes a cgroup.procs write.
+		start_json "$j" --memory-max 64M pid
+		assert_eq false "$(jq -r .into_cgroup "$j")" "into_cgroup with a v1 memory limit"
+		[ "$(jq -r .phases.attach.duration_ns "$j")" -gt 0 ] || fail "attach phase not timed"
+	fi
+}
