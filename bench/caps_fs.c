@@ -220,28 +220,6 @@ static int probe_dev_fuse(struct check_list *out)
 	return 0;
 }
 
-/* The first run of digits and dots after "version" on the line that has label. */
-static bool version_after(const char *text, const char *label, char *buf, size_t len)
-{
-	const char *line = strstr(text, label), *v;
-	size_t n;
-
-	if (!line)
-		return false;
-	v = strstr(line, "version");
-	if (!v || memchr(line, '\n', (size_t)(v - line)))
-		return false;
-	v += strcspn(v, "0123456789\n");
-	n = strspn(v, "0123456789.");
-	while (n && v[n - 1] == '.')
-		n--;
-	if (!n || n >= len)
-		return false;
-	memcpy(buf, v, n);
-	buf[n] = '\0';
-	return true;
-}
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
@@ -392,7 +370,7 @@ static int probe_fuse_overlayfs(struct check_list *out, const char *base, bool h
 	int rc;
 
 	rc = spawn_capture(argv, text, sizeof(text), &e);
-	if (rc == 0 && !version_after(text, "fuse-overlayfs:", version, sizeof(version)))
+	if (rc == 0 && !text_version(text, "fuse-overlayfs:", version, sizeof(version)))
 		bb_err(&e, EPROTO, "cannot find a version in: %.120s", text);
 	else if (rc > 0)
 		bb_err(&e, EIO, "fuse-overlayfs --version failed (exit %d)", rc);

@@ -28,26 +28,6 @@ static void hybrid_v2_controllers(char *buf, size_t len)
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
-/* "1.8.1" from "crun version 1.8.1", "1.1.5" from "runc version 1.1.5+ds1": the first run of
- * digits and dots after "version" on the first line. */
-static bool first_line_version(const char *text, char *buf, size_t len)
-{
-	size_t line = strcspn(text, "\n"), n;
-	const char *v = strstr(text, "version");
-
-	if (!v || (size_t)(v - text) >= line)
-		return false;
-	v += strcspn(v, "0123456789\n");
-	n = strspn(v, "0123456789.");
-	while (n && v[n - 1] == '.')
-		n--;
-	if (!n || n >= len)
-		return false;
-	memcpy(buf, v, n);
-	buf[n] = '\0';
-	return true;
-}
-
 /* refused_by: the v2 controllers of a hybrid host, which this runtime refuses to run on. */
 static int probe_runtime(struct check_list *out, const char *prog, const char *refused_by)
 {
@@ -57,7 +37,7 @@ static int probe_runtime(struct check_list *out, const char *prog, const char *r
 	int rc;
 
 	rc = spawn_capture(argv, text, sizeof(text), &e);
-	if (rc == 0 && first_line_version(text, version, sizeof(version))) {
+	if (rc == 0 && text_version(text, NULL, version, sizeof(version))) {
 		/* Seen with crun 1.8.1: "cgroups in hybrid mode not supported, drop all controllers
 		 * from cgroupv2"; with the v2 mount out of sight it takes the host for plain v1. */
 		if (refused_by && refused_by[0])

@@ -11,6 +11,27 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+bool text_version(const char *text, const char *label, char *buf, size_t len)
+{
+	const char *line = label ? strstr(text, label) : text, *v;
+	size_t n;
+
+	if (!line)
+		return false;
+	v = strstr(line, "version");
+	if (!v || memchr(line, '\n', (size_t)(v - line)))
+		return false;
+	v += strcspn(v, "0123456789\n");
+	n = strspn(v, "0123456789.");
+	while (n && v[n - 1] == '.')
+		n--;
+	if (!n || n >= len)
+		return false;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	return true;
+}
+
 int program_exists(const char *name)
 {
 	const char *path = getenv("PATH");
