@@ -54,15 +54,27 @@ struct container_spec {
 	char *const *ops; /* the agent's operations (protocol.h), NULL-terminated */
 };
 
+/* In-kernel time of a span, filled by the probes when they ran (probes_annotate). */
+struct span_kernel {
+	bool has_kernel; /* the syscall probes saw this span */
+	bool has_func; /* a function-level probe covers it */
+	unsigned long long kernel_ns; /* its thread's syscall time inside the span */
+	unsigned long long func_ns; /* the probed function's time inside the span */
+	unsigned calls; /* syscalls counted in kernel_ns */
+	const char *func; /* the probed function, or NULL */
+};
+
 struct agent_op {
 	char name[24];
 	int rc, err;
 	unsigned long long start, end;
 	long long value;
+	struct span_kernel k;
 };
 
 struct container_result {
 	struct phase_span phase[PHASE_MAX];
+	struct span_kernel kphase[PHASE_MAX];
 	bool into_cgroup; /* placed by CLONE_INTO_CGROUP rather than cgroup.procs */
 	pid_t pid; /* on the host */
 	int exit_status; /* the agent's, when it exited */

@@ -29,6 +29,9 @@ void layer_stack_params_default(struct layer_stack_params *p)
 	p->opaque_per_layer = 1;
 	p->whiteout_form = WHITEOUT_CHARDEV;
 	p->seed = 1;
+	p->copyup_sizes[0] = 4096;
+	p->copyup_sizes[1] = 1 << 20;
+	p->n_copyup_sizes = 2;
 }
 
 int layer_stack_params_check(const struct layer_stack_params *p, struct bb_error *err)

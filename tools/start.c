@@ -7,12 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "annotate.h"
 #include "builtin.h"
 #include "container.h"
+#include "feature_probe.h"
 #include "driver.h"
 #include "layer_stack.h"
 #include "parse.h"
+#include "probes.h"
 #include "session.h"
 
 static const char start_help[] =
@@ -43,6 +47,12 @@ static const char start_help[] =
 	"  --pids-max N         process limit (default 512; 0: none)\n"
 	"  --cpu-max US[/US]    CPU quota per period in microseconds (default: none)\n"
 	"  --no-cgroup          no cgroup at all\n"
+	"probes:\n"
+	"  --probe-mode MODE    auto (default): syscall time in the kernel (kernel_ns) for every\n"
+	"                       phase and operation, plus the kernel function's own time\n"
+	"                       (func_ns) where fentry or kprobes work; tracepoint: syscalls\n"
+	"                       only; fentry or kprobe: insist on that function-level source\n"
+	"                       (fails where the kernel refuses it); off: no BPF at all\n"
 	"output:\n"
 	"  --json               one JSON object instead of the table\n"
 	"  -h, --help           this text\n"
@@ -61,6 +71,7 @@ struct start_opts {
 	struct driver_config driver;
 	struct container_spec spec;
 	struct session_options session;
+	enum probe_mode probe_mode;
 	bool json;
 };
 
@@ -124,6 +135,7 @@ enum {
 	OPT_CPU,
 	OPT_NOCG,
 	OPT_JSON,
+	OPT_PROBE,
 };
 
 static int parse_args(int argc, char **argv, struct start_opts *o, struct bb_error *err)
@@ -144,6 +156,7 @@ static int parse_args(int argc, char **argv, struct start_opts *o, struct bb_err
 		{ "cpu-max", required_argument, NULL, OPT_CPU },
 		{ "no-cgroup", no_argument, NULL, OPT_NOCG },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "probe-mode", required_argument, NULL, OPT_PROBE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -213,6 +226,9 @@ static int parse_args(int argc, char **argv, struct start_opts *o, struct bb_err
 		case OPT_JSON:
 			o->json = true;
 			break;
+		case OPT_PROBE:
+			e = probe_mode_parse(optarg, &o->probe_mode, err);
+			break;
 		case 'h':
 			return 1;
 		case ':':
@@ -263,39 +279,121 @@ static const char *fate(const struct container_result *r, char *buf, size_t len)
 	return buf;
 }
 
-static void print_text(const struct start_opts *o, const struct layer_stack *s,
-		       const struct container_result *r)
+static void print_span(const char *name, double wall_us, const struct span_kernel *k)
 {
+	printf("  %-14s %11.1f", name, wall_us);
+	if (k->has_kernel)
+		printf(" %11.1f", k->kernel_ns / 1000.0);
+	else
+		printf(" %11s", "-");
+	if (k->has_func)
+		printf(" %11.1f  %s", k->func_ns / 1000.0, k->func);
+	printf("\n");
+}
+
+static void print_probe_plan(const struct probes *p)
+{
+	const struct probe_plan *plan = &p->plan;
+	bool any = false;
+
+	if (plan->mode == PROBE_MODE_OFF) {
+		printf("\n  probes off: wall-clock times only\n");
+		return;
+	}
+	printf("\n  probes: syscalls via %s (%s)", probe_source_name(plan->syscalls),
+	       attach_kind_name(plan->syscall_kind));
+	for (int m = 0; m < FUNC_METRIC_MAX; m++)
+		any |= plan->func[m].source != SOURCE_NONE;
+	if (any)
+		printf("; functions via %s\n",
+		       probe_source_name(plan->func[FUNC_COPY_UP].source != SOURCE_NONE
+						 ? plan->func[FUNC_COPY_UP].source
+						 : plan->func[FUNC_LOOKUP].source));
+	else
+		printf("; no function-level probes here (%s): kernel time is syscall time\n",
+		       plan->func[FUNC_COPY_UP].why);
+}
+
+static void print_text(const struct start_opts *o, const struct layer_stack *s,
+		       const struct container_result *r, const struct probes *p)
+{
+	struct span_kernel none = { 0 };
 	char drv[200], ns[128], buf[128];
 
 	o->driver.driver->describe(&o->driver, drv, sizeof(drv));
 	namespaces_describe(o->spec.namespaces | CLONE_NEWNS, o->spec.userns, ns, sizeof(ns));
 	printf("container on a depth-%u stack (%s), namespaces %s%s\n", s->params.depth, drv, ns,
 	       r->into_cgroup ? ", placed by CLONE_INTO_CGROUP" : "");
-	printf("\n  %-12s %12s\n", "phase", "µs");
-	for (int p = 0; p < PHASE_MAX; p++)
-		if (r->phase[p].start)
-			printf("  %-12s %12.1f\n", phase_name(p), us(&r->phase[p]));
-	printf("  %-12s %12.1f   (clone3 → the agent's first instruction)\n", "start→exec",
-	       start_to_exec(r) / 1000.0);
+	printf("\n  %-14s %11s %11s %11s\n", "phase", "wall µs", "kernel µs", "func µs");
+	for (int ph = 0; ph < PHASE_MAX; ph++)
+		if (r->phase[ph].start)
+			print_span(phase_name(ph), us(&r->phase[ph]), &r->kphase[ph]);
+	print_span("start→exec", start_to_exec(r) / 1000.0, &none);
 	if (r->n_ops) {
-		printf("\n  %-28s %-8s %12s %10s\n", "operation", "result", "µs", "value");
+		printf("\n  %-14s %11s %11s %11s  %s\n", "operation", "wall µs", "kernel µs",
+		       "func µs", "");
 		for (size_t i = 0; i < r->n_ops; i++) {
 			const struct agent_op *op = &r->ops[i];
+			char label[48];
 
-			printf("  %-28s %-8s %12.1f %10lld\n", op->name,
-			       op->rc ? errno_name(op->err) : "ok",
-			       (double)(op->end - op->start) / 1000.0, op->value);
+			snprintf(label, sizeof(label), "%s%s%s", op->name, op->rc ? " " : "",
+				 op->rc ? errno_name(op->err) : "");
+			print_span(label, (double)(op->end - op->start) / 1000.0, &op->k);
 		}
 	}
+	print_probe_plan(p);
 	if (r->hostname[0] || r->rootfs_type[0])
-		printf("\n  inside: hostname '%s', / is %s\n", r->hostname,
+		printf("  inside: hostname '%s', / is %s\n", r->hostname,
 		       r->rootfs_type[0] ? r->rootfs_type : "?");
 	printf("  the agent %s\n", fate(r, buf, sizeof(buf)));
 }
 
+static void kernel_json(json_t *obj, const struct span_kernel *k)
+{
+	if (k->has_kernel) {
+		json_object_set_new(obj, "kernel_ns", json_integer((json_int_t)k->kernel_ns));
+		json_object_set_new(obj, "syscalls", json_integer(k->calls));
+	}
+	if (k->has_func) {
+		json_object_set_new(obj, "func_ns", json_integer((json_int_t)k->func_ns));
+		json_object_set_new(obj, "func", json_string(k->func));
+	}
+}
+
+static json_t *probe_json(const struct probes *p)
+{
+	json_t *root = json_object(), *funcs = json_object(), *pids = json_array();
+
+	json_object_set_new(root, "mode", json_string(probe_mode_name(p->plan.mode)));
+	json_object_set_new(root, "syscalls", json_string(probe_source_name(p->plan.syscalls)));
+	if (p->plan.syscalls != SOURCE_NONE)
+		json_object_set_new(root, "syscall_attach",
+				    json_string(attach_kind_name(p->plan.syscall_kind)));
+	for (int m = 0; m < FUNC_METRIC_MAX; m++) {
+		const struct func_plan *f = &p->plan.func[m];
+
+		json_object_set_new(
+			funcs, func_metric_name(m),
+			json_pack("{s:s,s:s?,s:s?,s:s}", "source", probe_source_name(f->source),
+				  "target", f->target[0] ? f->target : NULL, "errno",
+				  f->err ? errno_name(f->err) : NULL, "why", f->detail));
+	}
+	json_object_set_new(root, "functions", funcs);
+	json_object_set_new(root, "events", json_integer((json_int_t)p->n_ev));
+	for (size_t i = 0; i < p->n_ev; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < json_array_size(pids) && !seen; j++)
+			seen = json_integer_value(json_array_get(pids, j)) == p->ev[i].pid;
+		if (!seen)
+			json_array_append_new(pids, json_integer(p->ev[i].pid));
+	}
+	json_object_set_new(root, "pids", pids);
+	return root;
+}
+
 static void print_json(const struct start_opts *o, const struct layer_stack *s,
-		       const struct container_result *r)
+		       const struct container_result *r, const struct probes *p)
 {
 	json_t *root = json_object(), *phases = json_object(), *ops = json_array();
 	char drv[200], ns[128];
@@ -307,27 +405,31 @@ static void print_json(const struct start_opts *o, const struct layer_stack *s,
 	json_object_set_new(root, "driver", json_string(drv));
 	json_object_set_new(root, "namespaces", json_string(ns));
 	json_object_set_new(root, "into_cgroup", json_boolean(r->into_cgroup));
-	for (int p = 0; p < PHASE_MAX; p++) {
-		const struct phase_span *ph = &r->phase[p];
+	for (int i = 0; i < PHASE_MAX; i++) {
+		const struct phase_span *ph = &r->phase[i];
 
 		if (!ph->start)
 			continue;
-		json_object_set_new(
-			phases, phase_name(p),
+		json_t *obj =
 			json_pack("{s:I,s:I,s:I}", "start_ns", (json_int_t)ph->start, "end_ns",
 				  (json_int_t)ph->end, "duration_ns",
-				  (json_int_t)(ph->end > ph->start ? ph->end - ph->start : 0)));
+				  (json_int_t)(ph->end > ph->start ? ph->end - ph->start : 0));
+
+		kernel_json(obj, &r->kphase[i]);
+		json_object_set_new(phases, phase_name(i), obj);
 	}
 	json_object_set_new(root, "phases", phases);
 	json_object_set_new(root, "start_to_exec_ns", json_integer((json_int_t)start_to_exec(r)));
 	for (size_t i = 0; i < r->n_ops; i++) {
 		const struct agent_op *op = &r->ops[i];
 
-		json_array_append_new(
-			ops, json_pack("{s:s,s:b,s:s?,s:I,s:I}", "op", op->name, "ok", op->rc == 0,
-				       "errno", op->rc ? errno_name(op->err) : NULL, "duration_ns",
-				       (json_int_t)(op->end - op->start), "value",
-				       (json_int_t)op->value));
+		json_t *obj = json_pack("{s:s,s:b,s:s?,s:I,s:I}", "op", op->name, "ok", op->rc == 0,
+					"errno", op->rc ? errno_name(op->err) : NULL, "duration_ns",
+					(json_int_t)(op->end - op->start), "value",
+					(json_int_t)op->value);
+
+		kernel_json(obj, &op->k);
+		json_array_append_new(ops, obj);
 	}
 	json_object_set_new(root, "ops", ops);
 	json_object_set_new(root, "hostname", json_string(r->hostname));
@@ -335,6 +437,8 @@ static void print_json(const struct start_opts *o, const struct layer_stack *s,
 	json_object_set_new(root, "exit_status", json_integer(r->exit_status));
 	json_object_set_new(root, "term_signal", json_integer(r->term_signal));
 	json_object_set_new(root, "oom_killed", json_boolean(r->oom_killed));
+	json_object_set_new(root, "container_pid", json_integer(r->pid));
+	json_object_set_new(root, "probe", probe_json(p));
 	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(root);
@@ -348,6 +452,7 @@ int cmd_start(int argc, char **argv)
 	struct container_result res = { 0 };
 	struct layer_stack stack = { 0 };
 	struct session session = { 0 };
+	struct probes probes = { 0 };
 	struct bb_error err = { 0 };
 	char dir[400];
 	int e, status = 1;
@@ -356,6 +461,7 @@ int cmd_start(int argc, char **argv)
 	o.driver.driver = &driver_overlay;
 	parse_namespaces("all", &o.spec.namespaces, &o.spec.userns, NULL);
 	o.spec.uid_base = 100000;
+	o.probe_mode = PROBE_MODE_AUTO;
 	o.spec.limits.memory_max = 256ULL << 20;
 	o.spec.limits.pids_max = 512;
 
@@ -374,6 +480,9 @@ int cmd_start(int argc, char **argv)
 		goto fail;
 	if ((e = layer_stack_build(&stack, &o.stack, session.cache_dir, &err)))
 		goto fail;
+	/* After the stack: building it makes thousands of syscalls nobody asked to see. */
+	if ((e = probes_open(&probes, o.probe_mode, getpid(), &err)))
+		goto fail;
 	snprintf(dir, sizeof(dir), "%s/c0", session.workdir);
 	o.spec.driver = &o.driver;
 	o.spec.stack = &stack;
@@ -383,19 +492,22 @@ int cmd_start(int argc, char **argv)
 	o.spec.agent_fd = session.agent_fd;
 	if ((e = container_run(&o.spec, &res, &err)))
 		goto fail;
+	probes_drain(&probes);
+	probes_annotate(&probes, getpid(), &res);
 	if (res.child_error[0]) {
 		bb_err(&err, EIO, "the container failed before its agent ran: %s", res.child_error);
 		goto fail;
 	}
 	if (o.json)
-		print_json(&o, &stack, &res);
+		print_json(&o, &stack, &res, &probes);
 	else
-		print_text(&o, &stack, &res);
+		print_text(&o, &stack, &res, &probes);
 	status = 0;
 	goto out;
 fail:
 	fprintf(stderr, "boxbench start: %s\n", err.msg);
 out:
+	probes_close(&probes);
 	container_result_free(&res);
 	layer_stack_free(&stack);
 	if (session_close(&session, &err) && status == 0) {
