@@ -11,6 +11,8 @@
 
 int caps_kernel_probe(struct check_list *out, struct bb_error *err);
 int caps_bpf_probe(struct check_list *out, struct bb_error *err);
+/* What --probe-mode auto picks, per metric (group "probes"). */
+int caps_probes_probe(struct check_list *out, struct bb_error *err);
 int caps_cgroup_probe(struct check_list *out, struct bb_error *err);
 int caps_overlay_probe(struct check_list *out, const char *scratch, struct bb_error *err);
 int caps_fs_probe(struct check_list *out, const char *scratch, struct bb_error *err);

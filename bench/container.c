@@ -306,6 +306,8 @@ int container_run(const struct container_spec *spec, struct container_result *re
 		have_cg = true;
 		res->phase[PHASE_CGROUP] = (struct phase_span){ t, now_ns() };
 		cgfd = cgroup_v2_dirfd(&cg);
+		res->cgroup_id = cgroup_v2_id(&cg);
+		res->cgroup_id = cgroup_v2_id(&cg);
 	}
 
 	/* The write end of report stays open across the agent's execve (it reports over it). */

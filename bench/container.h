@@ -76,6 +76,7 @@ struct container_result {
 	struct phase_span phase[PHASE_MAX];
 	struct span_kernel kphase[PHASE_MAX];
 	bool into_cgroup; /* placed by CLONE_INTO_CGROUP rather than cgroup.procs */
+	unsigned long long cgroup_id; /* its cgroup v2 id (as BPF sees it), 0 without one */
 	pid_t pid; /* on the host */
 	int exit_status; /* the agent's, when it exited */
 	int term_signal; /* the signal that killed it, or 0 */

@@ -12,7 +12,7 @@
 #include <sys/types.h>
 
 #include "error.h"
-#include "feature.h"
+#include "feature_probe.h"
 #include <linux/types.h>
 #include "events.h"
 

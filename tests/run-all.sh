@@ -8,6 +8,7 @@ export BUILD BOXBENCH="$PWD/$BUILD/boxbench" HELPERS="$PWD/$BUILD/tests/helpers"
 
 passed=0
 failed=0
+skipped=0
 failures=()
 
 echo "== unit tests (cmocka)"
@@ -32,8 +33,9 @@ echo "== integration tests (real kernel, driving $BUILD/boxbench)"
 for file in tests/integration/test_*.sh; do
 	out=$(bash tests/integration/run-file.sh "$file" 2>&1)
 	echo "$out"
-	p=$(sed -n 's/^file: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' <<<"$out")
-	f=$(sed -n 's/^file: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' <<<"$out")
+	p=$(sed -n 's/^file: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\1/p' <<<"$out")
+	f=$(sed -n 's/^file: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\2/p' <<<"$out")
+	s=$(sed -n 's/^file: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\3/p' <<<"$out")
 	if [ -z "$p" ]; then
 		failed=$((failed + 1))
 		failures+=("$file (runner died)")
@@ -41,6 +43,7 @@ for file in tests/integration/test_*.sh; do
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
+	skipped=$((skipped + s))
 	while read -r name; do failures+=("$name"); done < <(sed -n 's/^FAIL \([^:]*\):.*/\1/p' <<<"$out")
 done
 
@@ -49,5 +52,5 @@ if [ ${#failures[@]} -gt 0 ]; then
 	echo "failed:"
 	printf '  %s\n' "${failures[@]}"
 fi
-echo "tests: $passed passed, $failed failed"
+echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -18,7 +18,8 @@ static const char doctor_help[] =
 	"(tracepoint, raw_tp, tp_btf, fentry/fexit, kprobe/kretprobe); the cgroup mode and\n"
 	"which controllers work on which hierarchy; overlayfs and its options, both mount\n"
 	"APIs, data-only layers and the most layers each API mounts; backing file systems\n"
-	"for loop images; fuse-overlayfs; erofs; crun and runc.\n"
+	"for loop images; fuse-overlayfs; erofs; crun and runc. The probes group is the\n"
+	"plan '--probe-mode auto' follows here: which source times each metric.\n"
 	"\n"
 	"Everything runs in a private mount namespace on a tmpfs scratch dir and is undone\n"
 	"before it exits: no mount, cgroup, file or BPF program is left behind. Needs root.\n"
@@ -89,7 +90,8 @@ typedef int (*scratch_probe_fn)(struct check_list *, const char *, struct bb_err
 
 static int run_probes(struct check_list *list, struct bb_error *err)
 {
-	static const probe_fn plain[] = { caps_kernel_probe, caps_bpf_probe, caps_cgroup_probe };
+	static const probe_fn plain[] = { caps_kernel_probe, caps_bpf_probe, caps_probes_probe,
+					  caps_cgroup_probe };
 	static const scratch_probe_fn in_scratch[] = { caps_overlay_probe, caps_fs_probe };
 	struct scratch scratch;
 	int e;

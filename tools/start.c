@@ -59,7 +59,7 @@ static const char start_help[] =
 	"\n"
 	"OP (run in order by the agent, default: pid hostname rootfs stat:/probe/found-bottom):\n"
 	"  stat:PATH open-w:PATH truncate:PATH chmod:PATH readdir:PATH exec alloc:SIZE fork:N\n"
-	"  hostname rootfs pid uid sleep:MS\n"
+	"  hostname rootfs pid uid mntns sleep:MS\n"
 	"  The stack plants probe/found-top, probe/found-bottom, probe/wh-top, probe/wh-bottom,\n"
 	"  probe/opq/hidden, probe/opq/visible, probe/absent and a merged dir shared/.\n"
 	"\n"
@@ -360,7 +360,30 @@ static void kernel_json(json_t *obj, const struct span_kernel *k)
 	}
 }
 
-static json_t *probe_json(const struct probes *p)
+/* The distinct values of one field over the agent's own events (after its exec): the cgroup
+ * and mount namespace the kernel saw it in. */
+static json_t *agent_event_values(const struct probes *p, const struct container_result *r,
+				  bool mntns)
+{
+	json_t *values = json_array();
+
+	for (size_t i = 0; i < p->n_ev; i++) {
+		const struct event *e = &p->ev[i];
+		unsigned long long v = mntns ? e->mntns : e->cgroup_id;
+		bool seen = false;
+
+		if (e->pid != (__u32)r->pid || e->start_ns < r->phase[PHASE_EXEC].end)
+			continue;
+		for (size_t j = 0; j < json_array_size(values) && !seen; j++)
+			seen = (unsigned long long)json_integer_value(json_array_get(values, j)) ==
+			       v;
+		if (!seen)
+			json_array_append_new(values, json_integer((json_int_t)v));
+	}
+	return values;
+}
+
+static json_t *probe_json(const struct probes *p, const struct container_result *r)
 {
 	json_t *root = json_object(), *funcs = json_object(), *pids = json_array();
 
@@ -372,11 +395,12 @@ static json_t *probe_json(const struct probes *p)
 	for (int m = 0; m < FUNC_METRIC_MAX; m++) {
 		const struct func_plan *f = &p->plan.func[m];
 
-		json_object_set_new(
-			funcs, func_metric_name(m),
-			json_pack("{s:s,s:s?,s:s?,s:s}", "source", probe_source_name(f->source),
-				  "target", f->target[0] ? f->target : NULL, "errno",
-				  f->err ? errno_name(f->err) : NULL, "why", f->detail));
+		json_object_set_new(funcs, func_metric_name(m),
+				    json_pack("{s:s,s:s?,s:s?,s:s,s:s}", "source",
+					      probe_source_name(f->source), "target",
+					      f->target[0] ? f->target : NULL, "errno",
+					      f->err ? errno_name(f->err) : NULL, "why", f->why,
+					      "detail", f->detail));
 	}
 	json_object_set_new(root, "functions", funcs);
 	json_object_set_new(root, "events", json_integer((json_int_t)p->n_ev));
@@ -389,6 +413,8 @@ static json_t *probe_json(const struct probes *p)
 			json_array_append_new(pids, json_integer(p->ev[i].pid));
 	}
 	json_object_set_new(root, "pids", pids);
+	json_object_set_new(root, "agent_cgroup_ids", agent_event_values(p, r, false));
+	json_object_set_new(root, "agent_mntns", agent_event_values(p, r, true));
 	return root;
 }
 
@@ -438,7 +464,8 @@ static void print_json(const struct start_opts *o, const struct layer_stack *s,
 	json_object_set_new(root, "term_signal", json_integer(r->term_signal));
 	json_object_set_new(root, "oom_killed", json_boolean(r->oom_killed));
 	json_object_set_new(root, "container_pid", json_integer(r->pid));
-	json_object_set_new(root, "probe", probe_json(p));
+	json_object_set_new(root, "cgroup_id", json_integer((json_int_t)r->cgroup_id));
+	json_object_set_new(root, "probe", probe_json(p, r));
 	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(root);

@@ -201,6 +201,11 @@ static int run_op(int i, int argc, char **argv, char **envp)
 		value = getpid();
 	} else if (!strcmp(name, "uid")) {
 		value = getuid();
+	} else if (!strcmp(name, "mntns")) {
+		struct stat st;
+
+		rc = stat("/proc/self/ns/mnt", &st);
+		value = (long long)st.st_ino;
 	} else if (!strcmp(name, "sleep")) {
 		usleep((useconds_t)strtoul(arg, NULL, 0) * 1000);
 	} else if (!strcmp(name, "hostname")) {

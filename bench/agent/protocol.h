@@ -25,6 +25,7 @@
  *   rootfs        the file system type of / from /proc/self/mountinfo on a "rootfs <type>" line
  *   pid           value = getpid() (1 in a new pid namespace)
  *   uid           value = getuid() (0 inside a user namespace)
+ *   mntns         value = the inode of the agent's mount namespace
  *   sleep:MS      sleep MS milliseconds (for tests that kill things midway)
  */
 

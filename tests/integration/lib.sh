@@ -6,6 +6,12 @@ fail() {
 	exit 1
 }
 
+# skip REASON: the test cannot run on this kernel; the runner reports it with the reason.
+skip() {
+	echo "$*" >&2
+	exit 77
+}
+
 # run CMD...: runs it, keeping stdout in $out, stderr in $err and the exit status in $rc.
 run() {
 	local o e
@@ -33,5 +39,7 @@ leftovers() {
 	ls -d /tmp/boxbench* /var/tmp/boxbench* 2>/dev/null | sed 's/^/dir /'
 	pgrep -x boxbench | sed 's/^/process /'
 	bpftool prog show 2>/dev/null | sed -n 's/^\([0-9]*\): .*name \([^ ]*\).*/bpf-prog \1 \2/p'
+	bpftool map show 2>/dev/null | sed -n 's/^\([0-9]*\): .*name \([^ ]*\).*/bpf-map \1 \2/p'
+	bpftool link show 2>/dev/null | sed -n 's/^\([0-9]*\): .*/bpf-link \1/p'
 	losetup -a 2>/dev/null | grep boxbench | sed 's/^/loop /'
 }

@@ -12,6 +12,7 @@ source "$file"
 
 passed=0
 failed=0
+skipped=0
 # A file may set up what all its tests share (e.g. a stack cache) and take it down after.
 if declare -F setup_file >/dev/null; then
 	setup_file || { echo "FAIL setup_file of $file"; echo "file: 0 passed, 1 failed ($(basename "$file"))"; exit 1; }
@@ -32,13 +33,16 @@ for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
 		added=$(comm -13 <(sort <<<"$before") <(leftovers | sort) | sed '/^$/d')
 	done
 	ms=$((($(date +%s%N) - start) / 1000000))
-	if [ $rc -eq 0 ] && [ -n "$added" ]; then
+	if { [ $rc -eq 0 ] || [ $rc -eq 77 ]; } && [ -n "$added" ]; then
 		rc=1
 		msg+=$'\n'"left behind: $(tr '\n' ' ' <<<"$added")"
 	fi
 	if [ $rc -eq 0 ]; then
 		echo "PASS $t (${ms} ms)"
 		passed=$((passed + 1))
+	elif [ $rc -eq 77 ] && [ -z "$added" ]; then
+		echo "SKIP $t: $(tail -n 1 <<<"$msg")"
+		skipped=$((skipped + 1))
 	else
 		echo "FAIL $t: $(tail -n 20 <<<"$msg")"
 		failed=$((failed + 1))
@@ -47,4 +51,4 @@ done
 if declare -F teardown_file >/dev/null; then
 	teardown_file || { echo "FAIL teardown_file of $file"; failed=$((failed + 1)); }
 fi
-echo "file: $passed passed, $failed failed ($(basename "$file"))"
+echo "file: $passed passed, $failed failed, $skipped skipped ($(basename "$file"))"

@@ -137,6 +137,6 @@ test_doctor_leaves_no_bpf_program() {
 		sleep 0.2
 	done
 	assert_eq "$before" "$after" "BPF programs loaded before and after doctor"
-	bpftool prog show | grep -q probe_ && fail "a probe_* program survived doctor"
+	grep -q probe_ <<<"$(bpftool prog show)" && fail "a probe_* program survived doctor"
 	return 0
 }
