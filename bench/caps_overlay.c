@@ -541,7 +541,7 @@ report:
 			  "rootless overlay mounts, but this upper fs cannot hold its whiteouts or "
 			  "user.* xattrs: rootless cases skipped",
 			  "mounts only");
-		check_detail(p->out, "mounted in a user namespace; making a %s in it failed: %s%s",
+		check_detail(p->out, "mounted in a user namespace; creating its %s failed: %s%s",
 			     r.step, errno_name(r.err),
 			     r.err == ENODATA ? " (no user.overlay.opaque on the upper dir)" : "");
 	} else {
@@ -589,8 +589,12 @@ static void probe_data_only(struct probe *p, bool fsconfig)
 	bool hidden;
 	int e;
 
+	/* Data-only layers are reached through metacopy redirects: kernels whose metacopy is
+	 * off by default (Debian's 6.12) refuse them without metacopy=on, as composefs sets. */
+	struct ovl_options o = { .metacopy = true };
+
 	e = (fsconfig ? ovl_mount_fsconfig : ovl_mount_legacy)(p->merged, p->lowers, 1, data, 1,
-							       NULL, NULL, NULL, &err);
+							       NULL, NULL, &o, &err);
 	if (e) {
 		report_mount_failure(p, name, e,
 				     fsconfig ? "no datadir+: data-only layers mount with "

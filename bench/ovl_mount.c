@@ -562,9 +562,10 @@ int ovl_mount_fsconfig(const char *target, const char *const *lowers, size_t n_l
 	if (fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		if (errno == EINVAL && !upper && n_lowers + n_data < 2)
 			e = bb_err(err, EINVAL,
-				   "cannot mount overlay on %s: EINVAL at FSCONFIG_CMD_CREATE (a "
-				   "read-only overlay needs at least 2 lower layers; add one or an "
-				   "upper dir)",
+				   "cannot mount overlay on %s: EINVAL at FSCONFIG_CMD_CREATE (the "
+				   "reason is in dmesg: a read-only overlay needs at least 2 lower "
+				   "layers, and kernels before 6.8 do not know lowerdir+, which "
+				   "--mount-api=mount avoids)",
 				   target);
 		else
 			e = ovl_fc_error(fd, errno, target, "FSCONFIG_CMD_CREATE", NULL, err);

@@ -32,8 +32,8 @@ int op_func_metric(const char *op)
 	return -1;
 }
 
-static void fill(const struct probes *p, pid_t tid, int metric, unsigned long long t0,
-		 unsigned long long t1, struct span_kernel *k)
+void probes_fill_span(const struct probes *p, pid_t tid, int metric, unsigned long long t0,
+		      unsigned long long t1, struct span_kernel *k)
 {
 	struct kernel_time kt;
 
@@ -62,10 +62,10 @@ void probes_annotate(const struct probes *p, pid_t harness, struct container_res
 			continue;
 		if (ph == PHASE_FIRST_OP && r->n_ops)
 			metric = op_func_metric(r->ops[0].name);
-		fill(p, phase_probe[ph].in_child ? r->pid : harness, metric, r->phase[ph].start,
+		probes_fill_span(p, phase_probe[ph].in_child ? r->pid : harness, metric, r->phase[ph].start,
 		     r->phase[ph].end, &r->kphase[ph]);
 	}
 	for (size_t i = 0; i < r->n_ops; i++)
-		fill(p, r->pid, op_func_metric(r->ops[i].name), r->ops[i].start, r->ops[i].end,
+		probes_fill_span(p, r->pid, op_func_metric(r->ops[i].name), r->ops[i].start, r->ops[i].end,
 		     &r->ops[i].k);
 }

@@ -28,6 +28,7 @@ NEEDS=(
 	"util-linux       /usr/bin/unshare"
 	"jq               /usr/bin/jq"
 	"procps           /usr/bin/pgrep"
+	"python3-jsonschema /usr/lib/python3/dist-packages/jsonschema/__init__.py"
 	"mount            /sbin/losetup"
 	"e2fsprogs        /sbin/mkfs.ext4"
 	"xfsprogs         /sbin/mkfs.xfs"
@@ -36,6 +37,11 @@ NEEDS=(
 	"fuse-overlayfs   /usr/bin/fuse-overlayfs"
 	"crun             /usr/bin/crun"
 	"runc             /usr/sbin/runc"
+	# the kernel matrix: Debian's kernels booted under qemu (scripts/vmtest)
+	"qemu-system-x86  /usr/bin/qemu-system-x86_64"
+	"busybox-static   /bin/busybox"
+	"cpio             /usr/bin/cpio"
+	"xz-utils         /usr/bin/xz"
 )
 
 # bpftool is its own package on Debian; on Ubuntu it ships in linux-tools.

@@ -47,6 +47,31 @@ for file in tests/integration/test_*.sh; do
 	while read -r name; do failures+=("$name"); done < <(sed -n 's/^FAIL \([^:]*\):.*/\1/p' <<<"$out")
 done
 
+# The kernel matrix: the same binary on Debian's 6.1 and 6.12 kernels under qemu, with
+# fentry, kprobes and a v2-only cgroup tree (scripts/vmtest). BOXBENCH_VMTEST=0 skips it.
+echo
+echo "== kernel matrix (qemu: Debian 6.1 and 6.12, cgroup v2, fentry)"
+if [ "${BOXBENCH_VMTEST:-1}" = 0 ]; then
+	echo "skipped: BOXBENCH_VMTEST=0"
+	skipped=$((skipped + 1))
+else
+	out=$(scripts/vmtest --build "$BUILD" --quiet 2>&1)
+	rc=$?
+	echo "$out"
+	guest_failures=0
+	while read -r kernel p f; do
+		passed=$((passed + p))
+		failed=$((failed + f))
+		guest_failures=$((guest_failures + f))
+		[ "$f" -gt 0 ] && failures+=("kernel matrix on $kernel")
+	done < <(sed -n 's/^vmtest:   \([^:]*\): .*(\([0-9]*\) passed, \([0-9]*\) failed).*/\1 \2 \3/p' <<<"$out")
+	# A guest that hung or crashed reports no counts: the matrix itself failed.
+	if [ "$rc" -ne 0 ] && [ "$guest_failures" -eq 0 ]; then
+		failed=$((failed + 1))
+		failures+=("kernel matrix (scripts/vmtest exit $rc, see above)")
+	fi
+fi
+
 echo
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failed:"

@@ -7,6 +7,7 @@
 
 int cmd_doctor(int argc, char **argv);
 int cmd_start(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_cleanup(int argc, char **argv);
 
 /* Shared by the subcommands: "boxbench SUB: unknown option '-x'; see 'boxbench SUB --help'". */

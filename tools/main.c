@@ -14,6 +14,7 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
 	{ "doctor", cmd_doctor, "what this kernel lets boxbench measure, found by trying it" },
+	{ "run", cmd_run, "run the benchmark matrix and write results (JSON)" },
 	{ "start", cmd_start, "start one container on a layer stack and time every phase" },
 	{ "cleanup", cmd_cleanup, "remove what killed runs left behind (cgroups, work dirs)" },
 };

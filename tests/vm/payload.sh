@@ -21,7 +21,7 @@ fail() {
 
 # check NAME JSON-FILE JQ-FILTER EXPECTED: PASS when the filter's value is EXPECTED.
 check() {
-	got=$(jq -r "$3" "$2" 2>&1)
+	got=$(jq -M -r "$3" "$2" 2>&1)
 	if [ "$got" = "$4" ]; then
 		pass "$1"
 	else
@@ -41,7 +41,7 @@ run_json() {
 		fail "$name" "exit $rc, no JSON on stdout; stdout: $(head -c 400 "$file"); stderr: $(head -c 1500 "$file.err")"
 		return 1
 	fi
-	jq -c . "$file"
+	jq -M -c . "$file"
 	if [ "$rc" -ne 0 ]; then
 		fail "$name" "exit $rc; stderr: $(head -c 1500 "$file.err")"
 		return 1
@@ -55,7 +55,7 @@ echo "payload: kernel $(uname -r), boxbench $(boxbench --version 2>/dev/null | h
 # --- doctor: fentry, kprobe and cgroup v2 --------------------------------------------------
 d=$OUT/doctor.json
 if run_json doctor "$d" boxbench doctor --json; then
-	jq -r '(.bpf, .cgroup) | to_entries[] |
+	jq -M -r '(.bpf, .cgroup) | to_entries[] |
 		"doctor \(.key): \(.value.value)\(if .value.errno then " (\(.value.errno))" else "" end)"' "$d"
 	check doctor_bpf_fentry "$d" .bpf.fentry.ok true
 	check doctor_bpf_kprobe "$d" .bpf.kprobe.ok true
@@ -78,6 +78,24 @@ if run_json start_plain "$j" boxbench start --json --cache-dir "$CACHE"; then
 	check start_clone_into_cgroup "$j" .into_cgroup true
 	check start_agent_exit_status "$j" .exit_status 0
 fi
+
+# --- probes: auto picks the function-level source and func_ns fits inside kernel_ns ------
+j=$OUT/probes.json
+if run_json start_probes "$j" boxbench start --json --cache-dir "$CACHE" --probe-mode auto \
+	open-w:/copyup/bottom-4096 stat:/probe/found-bottom stat:/probe/absent; then
+	check probes_auto_copy_up_fentry "$j" .probe.functions.copy_up.source fentry
+	check probes_auto_lookup_fentry "$j" .probe.functions.lookup.source fentry
+	check probes_copy_up_func_ns "$j" '.ops[0].func_ns > 0 and .ops[0].func_ns <= .ops[0].kernel_ns' true
+	check probes_lookup_func_ns "$j" '[.ops[1,2] | .func_ns > 0 and .func_ns <= .kernel_ns] | all' true
+	check probes_copy_up_target "$j" '.ops[0].func | startswith("ovl_copy_up")' true
+fi
+for mode in fentry kprobe; do
+	j=$OUT/probes-$mode.json
+	if run_json "start_probes_$mode" "$j" boxbench start --json --cache-dir "$CACHE" \
+		--probe-mode $mode open-w:/copyup/top-4096; then
+		check "probes_${mode}_copy_up" "$j" "(.probe.functions.copy_up.source == \"$mode\") and (.ops[0].func_ns <= .ops[0].kernel_ns)" true
+	fi
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,277 @@
+/* The result document: see result_json.h. */
+#include "result_json.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "host_info.h"
+#include "stats.h"
+
+const char *case_source(const struct run_ctx *ctx, const struct bench_case *c)
+{
+	const struct probe_plan *plan = &ctx->probes->plan;
+
+	if (plan->syscalls == SOURCE_NONE)
+		return "wall";
+	if (c->func_metric >= 0 && plan->func[c->func_metric].source != SOURCE_NONE)
+		return probe_source_name(plan->func[c->func_metric].source);
+	return "tracepoint";
+}
+
+static void add_config(void *arg, const char *name, const char *value)
+{
+	json_object_set_new(arg, name, json_string(value));
+}
+
+static json_t *context_json(const struct run_ctx *ctx, const struct run_meta *meta)
+{
+	const struct run_config *cfg = ctx->cfg;
+	json_t *c = json_object(), *config = json_object(), *sources = json_object();
+	struct cgroup_layout layout;
+	double load[3] = { 0 };
+	char date[32], host[256] = "";
+	struct utsname uts;
+	const char *src;
+	time_t now = time(NULL);
+
+	/* RFC 3339 wants the offset as +hh:mm; strftime's %z gives +hhmm. */
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S%z", localtime(&now));
+	{
+		size_t len = strlen(date);
+
+		if (len >= 5 && len + 2 < sizeof(date)) {
+			memmove(date + len - 1, date + len - 2, 3);
+			date[len - 2] = ':';
+		}
+	}
+	gethostname(host, sizeof(host) - 1);
+	uname(&uts);
+	getloadavg(load, 3);
+	json_object_set_new(c, "schema_version", json_integer(1));
+	json_object_set_new(c, "date", json_string(date));
+	json_object_set_new(c, "host_name", json_string(host));
+	json_object_set_new(c, "executable", json_string("boxbench run"));
+	json_object_set_new(c, "num_cpus", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
+	json_object_set_new(c, "mhz_per_cpu", json_integer(host_mhz_per_cpu()));
+	json_object_set_new(c, "load_avg", json_pack("[f,f,f]", load[0], load[1], load[2]));
+	json_object_set_new(c, "library_version", json_string("boxbench " BOXBENCH_VERSION));
+	json_object_set_new(c, "boxbench_version", json_string(BOXBENCH_VERSION));
+	json_object_set_new(c, "git_commit", json_string(BOXBENCH_COMMIT));
+	json_object_set_new(c, "kernel_release", json_string(uts.release));
+	json_object_set_new(c, "machine", json_string(uts.machine));
+	src = host_kernel_config(add_config, config);
+	json_object_set_new(c, "kernel_config", config);
+	json_object_set_new(c, "kernel_config_source", json_string(src ? src : "unavailable"));
+	json_object_set_new(c, "cgroup_mode",
+			    json_string(cgroup_layout_detect(&layout, NULL) == 0
+						? cgroup_mode_name(layout.mode)
+						: "none"));
+	json_object_set_new(c, "backing_fs", json_string(host_fs_name(ctx->session->cache_dir)));
+	json_object_set_new(c, "work_fs", json_string(host_fs_name(ctx->session->workdir)));
+	json_object_set_new(c, "driver", json_string(meta->driver));
+	json_object_set_new(c, "overlay_options", json_string(meta->overlay_options));
+	json_object_set_new(c, "probe_mode", json_string(probe_mode_name(cfg->probe_mode)));
+	json_object_set_new(sources, "syscalls",
+			    json_string(probe_source_name(ctx->probes->plan.syscalls)));
+	for (int m = 0; m < FUNC_METRIC_MAX; m++)
+		json_object_set_new(sources, func_metric_name(m),
+				    json_string(probe_source_name(ctx->probes->plan.func[m].source)));
+	json_object_set_new(c, "probe_sources", sources);
+	json_object_set_new(c, "suite", json_string(cfg->suite == SUITE_QUICK	  ? "quick"
+						    : cfg->suite == SUITE_FULL ? "full"
+									       : "default"));
+	json_object_set_new(c, "seed", json_integer((json_int_t)cfg->seed));
+	json_object_set_new(c, "repetitions", json_integer(meta->repetitions));
+	json_object_set_new(c, "warmup", json_integer(meta->warmup));
+	json_object_set_new(c, "case_order", json_string("interleaved-random"));
+	json_object_set_new(c, "wall_time_s", json_real(meta->wall_time_s));
+	return c;
+}
+
+static json_t *row(const struct bench_case *c, size_t family, const char *run_type, size_t reps)
+{
+	json_t *r = json_object();
+
+	json_object_set_new(r, "name", json_string(c->name));
+	json_object_set_new(r, "family_index", json_integer((json_int_t)family));
+	json_object_set_new(r, "per_family_instance_index", json_integer(0));
+	json_object_set_new(r, "run_name", json_string(c->name));
+	json_object_set_new(r, "run_type", json_string(run_type));
+	json_object_set_new(r, "repetitions", json_integer((json_int_t)reps));
+	json_object_set_new(r, "threads", json_integer(1));
+	json_object_set_new(r, "iterations", json_integer(1));
+	json_object_set_new(r, "time_unit", json_string("ns"));
+	return r;
+}
+
+/* Pulls one number out of every sample: wall, kernel, func or an extra. */
+enum field { F_WALL, F_KERNEL, F_FUNC, F_EXTRA };
+
+static size_t column(const struct bench_case *c, enum field f, size_t extra,
+		     unsigned long long *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_samples; i++) {
+		const struct sample *s = &c->samples[i];
+
+		if (f == F_WALL)
+			out[n++] = s->wall_ns;
+		else if (f == F_KERNEL && s->k.has_kernel)
+			out[n++] = s->k.kernel_ns;
+		else if (f == F_FUNC && s->k.has_func)
+			out[n++] = s->k.func_ns;
+		else if (f == F_EXTRA)
+			out[n++] = s->extra[extra];
+	}
+	return n;
+}
+
+/* An aggregate of st by name; names come from the fixed list below, all known to stats. */
+static double stat_field(const struct stats *st, const char *agg)
+{
+	double v = 0;
+
+	stats_get(st, agg, &v);
+	return v;
+}
+
+static int add_case_rows(json_t *rows, const struct run_ctx *ctx, const struct bench_case *c,
+			 size_t family, struct bb_error *err)
+{
+	static const char *const aggs[] = { "mean", "median", "stddev", "cv",
+					    "p90",  "p99",    "min",    "max" };
+	const char *source = case_source(ctx, c);
+	unsigned long long *col = NULL;
+	struct stats wall, kern, func, extra[SAMPLE_EXTRA_MAX];
+	bool has_kern = false, has_func = false, same_samples = false;
+	size_t n;
+
+	if (c->error[0] || !c->n_samples) {
+		json_t *r = row(c, family, "iteration", 0);
+
+		json_object_set_new(r, "error_occurred", json_true());
+		json_object_set_new(r, "error_message",
+				    json_string(c->error[0] ? c->error : "no samples"));
+		json_object_set_new(r, "real_time", json_real(0));
+		json_object_set_new(r, "cpu_time", json_real(0));
+		json_array_append_new(rows, r);
+		return 0;
+	}
+	col = malloc(c->n_samples * sizeof(*col));
+	if (!col)
+		return bb_err(err, ENOMEM, "out of memory writing results");
+	for (size_t i = 0; i < c->n_samples; i++) {
+		const struct sample *s = &c->samples[i];
+		json_t *r = row(c, family, "iteration", c->n_samples);
+
+		json_object_set_new(r, "repetition_index", json_integer((json_int_t)i));
+		/* No per-iteration CPU clock is kept: cpu_time repeats the wall time, as
+		 * google/benchmark does for manual-time benchmarks. */
+		json_object_set_new(r, "real_time", json_real((double)s->wall_ns));
+		json_object_set_new(r, "cpu_time", json_real((double)s->wall_ns));
+		if (s->k.has_kernel)
+			json_object_set_new(r, "kernel_ns", json_real((double)s->k.kernel_ns));
+		if (s->k.has_func)
+			json_object_set_new(r, "func_ns", json_real((double)s->k.func_ns));
+		json_object_set_new(r, "source", json_string(source));
+		for (size_t x = 0; x < c->n_extra; x++) {
+			char key[64];
+
+			snprintf(key, sizeof(key), "%s_ns", c->extra_names[x]);
+			json_object_set_new(r, key, json_real((double)s->extra[x]));
+		}
+		json_array_append_new(rows, r);
+	}
+	n = column(c, F_WALL, 0, col);
+	stats_compute(col, n, &wall, NULL);
+	n = column(c, F_KERNEL, 0, col);
+	has_kern = n && stats_compute(col, n, &kern, NULL) == 0;
+	/* A share is only a share when both sides cover the same samples. */
+	same_samples = n == c->n_samples;
+	n = column(c, F_FUNC, 0, col);
+	has_func = n && stats_compute(col, n, &func, NULL) == 0;
+	for (size_t x = 0; x < c->n_extra; x++) {
+		n = column(c, F_EXTRA, x, col);
+		stats_compute(col, n, &extra[x], NULL);
+	}
+	free(col);
+
+	for (size_t a = 0; a < sizeof(aggs) / sizeof(aggs[0]); a++) {
+		json_t *r = row(c, family, "aggregate", c->n_samples);
+		bool pct = !strcmp(aggs[a], "cv");
+		char name[CASE_NAME_MAX + 16];
+		double v = stat_field(&wall, aggs[a]);
+
+		snprintf(name, sizeof(name), "%s_%s", c->name, aggs[a]);
+		json_object_set_new(r, "name", json_string(name));
+		json_object_set_new(r, "aggregate_name", json_string(aggs[a]));
+		json_object_set_new(r, "aggregate_unit", json_string(pct ? "percentage" : "time"));
+		json_object_set_new(r, "real_time", json_real(v));
+		json_object_set_new(r, "cpu_time", json_real(v));
+		json_object_set_new(r, "samples", json_integer((json_int_t)c->n_samples));
+		json_object_set_new(r, "source", json_string(source));
+		if (has_kern) {
+			double k = stat_field(&kern, aggs[a]);
+
+			json_object_set_new(r, "kernel_ns", json_real(k));
+			if (same_samples && !pct && strcmp(aggs[a], "stddev") && v > 0 && k <= v)
+				json_object_set_new(r, "kernel_share", json_real(k / v));
+		}
+		if (has_func)
+			json_object_set_new(r, "func_ns", json_real(stat_field(&func, aggs[a])));
+		for (size_t x = 0; x < c->n_extra; x++) {
+			char key[64];
+
+			snprintf(key, sizeof(key), "%s_ns", c->extra_names[x]);
+			json_object_set_new(r, key, json_real(stat_field(&extra[x], aggs[a])));
+		}
+		json_array_append_new(rows, r);
+	}
+	return 0;
+}
+
+json_t *result_build(const struct run_ctx *ctx, const struct case_list *cases,
+		     const struct run_meta *meta, struct bb_error *err)
+{
+	json_t *doc = json_object(), *rows = json_array();
+
+	json_object_set_new(doc, "context", context_json(ctx, meta));
+	for (size_t i = 0; i < cases->n; i++) {
+		if (add_case_rows(rows, ctx, &cases->items[i], i, err) < 0) {
+			json_decref(rows);
+			json_decref(doc);
+			return NULL;
+		}
+	}
+	json_object_set_new(doc, "benchmarks", rows);
+	return doc;
+}
+
+int result_write(json_t *doc, const char *path, struct bb_error *err)
+{
+	char tmp[4200];
+	int e;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	if (json_dump_file(doc, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
+		e = errno ? errno : EIO;
+		unlink(tmp);
+		return bb_err(err, e, "cannot write results to %s: %s (is its directory writable? "
+				      "choose another with --out)",
+			      path, errno_name(e));
+	}
+	if (rename(tmp, path) < 0) {
+		e = errno;
+		unlink(tmp);
+		return bb_err(err, e, "cannot move results into place at %s: %s", path,
+			      errno_name(e));
+	}
+	return 0;
+}

@@ -1,0 +1,26 @@
+/* Writing a run's results: a superset of google/benchmark's JSON (context + benchmarks, one
+ * row per repetition and aggregate rows), with boxbench's extras (kernel_ns, func_ns, source,
+ * p90/p99, the in-kernel share). Keys are described by results/schema.json. */
+#ifndef BOXBENCH_RESULT_JSON_H
+#define BOXBENCH_RESULT_JSON_H
+
+#include <jansson.h>
+
+#include "scenario.h"
+
+struct run_meta {
+	double wall_time_s;  /* the whole run */
+	unsigned repetitions, warmup;
+	const char *driver;  /* "overlay" */
+	const char *overlay_options;
+};
+
+/* Builds the result document (the caller json_decref()s it). */
+json_t *result_build(const struct run_ctx *ctx, const struct case_list *cases,
+		     const struct run_meta *meta, struct bb_error *err);
+/* Writes doc to path through a temporary file and rename, so a reader never sees half. */
+int result_write(json_t *doc, const char *path, struct bb_error *err);
+/* The source of a case's kernel numbers: "fentry", "kprobe", "tracepoint" or "wall". */
+const char *case_source(const struct run_ctx *ctx, const struct bench_case *c);
+
+#endif

@@ -1,0 +1,179 @@
+/* The run loop: see run.h. */
+#include "run.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "annotate.h"
+
+static const struct {
+	const char *name;
+	unsigned repetitions, warmup;
+} suites[] = {
+	[SUITE_QUICK] = { "quick", 5, 1 },
+	[SUITE_DEFAULT] = { "default", 15, 2 },
+	[SUITE_FULL] = { "full", 30, 3 },
+};
+
+unsigned suite_repetitions(enum suite s)
+{
+	return suites[s].repetitions;
+}
+
+unsigned suite_warmup(enum suite s)
+{
+	return suites[s].warmup;
+}
+
+const char *suite_name(enum suite s)
+{
+	return s <= SUITE_FULL ? suites[s].name : "unknown";
+}
+
+int suite_parse(const char *s, enum suite *out, struct bb_error *err)
+{
+	for (int i = SUITE_QUICK; i <= SUITE_FULL; i++) {
+		if (!strcmp(s, suites[i].name)) {
+			*out = i;
+			return 0;
+		}
+	}
+	return bb_err(err, EINVAL, "unknown suite '%s': choose quick, default or full", s);
+}
+
+int run_plan(const struct run_ctx *ctx, const char *const *names, size_t n_names,
+	     struct case_list *cases, struct bb_error *err)
+{
+	int e;
+
+	for (size_t i = 0; i < n_names; i++)
+		if (!scenario_find(names[i]))
+			return bb_err(err, EINVAL, "unknown scenario '%s': see 'boxbench run --help'",
+				      names[i]);
+	for (size_t i = 0; i < n_scenarios; i++) {
+		bool wanted = n_names == 0;
+
+		for (size_t j = 0; j < n_names; j++)
+			wanted |= !strcmp(names[j], scenarios[i]->name);
+		if (wanted && (e = scenarios[i]->plan(ctx, cases, err)))
+			return bb_err_wrap(err, "cannot plan the %s scenario", scenarios[i]->name);
+	}
+	if (!cases->n)
+		return bb_err(err, EINVAL, "nothing to run: the scenarios and options chosen "
+					   "give no case");
+	return 0;
+}
+
+static unsigned long long splitmix64(unsigned long long *state)
+{
+	unsigned long long z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static int add_sample(struct bench_case *c, const struct sample *s)
+{
+	if (c->n_samples == c->cap_samples) {
+		size_t cap = c->cap_samples ? c->cap_samples * 2 : 16;
+		struct sample *grown = realloc(c->samples, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		c->samples = grown;
+		c->cap_samples = cap;
+	}
+	c->samples[c->n_samples++] = *s;
+	return 0;
+}
+
+static void case_fail(struct run_ctx *ctx, struct bench_case *c, const struct bb_error *e,
+		      bool set_up)
+{
+	snprintf(c->error, sizeof(c->error), "%s", e->msg[0] ? e->msg : "failed");
+	if (set_up && c->scenario->teardown)
+		c->scenario->teardown(ctx, c);
+}
+
+int run_execute(struct run_ctx *ctx, struct case_list *cases, run_progress_fn progress,
+		void *arg, struct bb_error *err)
+{
+	const struct run_config *cfg = ctx->cfg;
+	unsigned reps = cfg->repetitions ? cfg->repetitions : suite_repetitions(cfg->suite);
+	unsigned warm = cfg->warmup != ~0u ? cfg->warmup : suite_warmup(cfg->suite);
+	unsigned long long rng = cfg->seed;
+	size_t n = 0, total;
+	size_t *order;
+
+	for (size_t i = 0; i < cases->n; i++) {
+		struct bench_case *c = &cases->items[i];
+		struct bb_error e = { 0 };
+
+		if (c->scenario->setup && c->scenario->setup(ctx, c, &e) < 0)
+			case_fail(ctx, c, &e, true);
+	}
+	/* Set-up (building stacks) makes thousands of syscalls no sample is about. */
+	if (ctx->probes->sys) {
+		probes_drain(ctx->probes);
+		probes_reset(ctx->probes);
+	}
+
+	/* Every case's iterations in one list, shuffled (Fisher-Yates, seeded): a case's
+	 * first `warm` turns are its warm-up, wherever they land. */
+	total = cases->n * (size_t)(reps + warm);
+	order = malloc((total ? total : 1) * sizeof(*order));
+	if (!order)
+		return bb_err(err, ENOMEM, "out of memory scheduling %zu iterations", total);
+	for (size_t i = 0; i < cases->n; i++)
+		for (unsigned r = 0; r < reps + warm; r++)
+			order[n++] = i;
+	for (size_t i = n; i > 1; i--) {
+		size_t j = splitmix64(&rng) % i, t = order[i - 1];
+
+		order[i - 1] = order[j];
+		order[j] = t;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		struct bench_case *c = &cases->items[order[i]];
+		struct timed_span span = { 0 };
+		struct sample s;
+		struct bb_error e = { 0 };
+
+		if (c->error[0])
+			goto next;
+		memset(&s, 0, sizeof(s));
+		if (c->scenario->iterate(ctx, c, &s, &span, &e) < 0) {
+			case_fail(ctx, c, &e, true);
+			goto next;
+		}
+		if (ctx->probes->sys) {
+			probes_drain(ctx->probes);
+			if (span.tid)
+				probes_fill_span(ctx->probes, span.tid, c->func_metric, span.t0,
+						 span.t1, &s.k);
+			probes_reset(ctx->probes);
+		}
+		if (c->done_warmup < warm) {
+			c->done_warmup++;
+		} else if (add_sample(c, &s) < 0) {
+			free(order);
+			return bb_err(err, ENOMEM, "out of memory keeping samples");
+		}
+next:
+		if (progress)
+			progress(arg, i + 1, n, c);
+	}
+	free(order);
+
+	for (size_t i = 0; i < cases->n; i++) {
+		struct bench_case *c = &cases->items[i];
+
+		if (!c->error[0] && c->scenario->teardown)
+			c->scenario->teardown(ctx, c);
+	}
+	return 0;
+}

@@ -1,0 +1,142 @@
+/* Cases, their names, and the suite lists of depths and sizes: see scenario.h. */
+#include "scenario.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct bench_case *case_add(struct case_list *l, const struct scenario *sc, struct bb_error *err)
+{
+	struct bench_case *c;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct bench_case *grown = realloc(l->items, cap * sizeof(*grown));
+
+		if (!grown) {
+			bb_err(err, ENOMEM, "out of memory planning cases");
+			return NULL;
+		}
+		l->items = grown;
+		l->cap = cap;
+	}
+	c = &l->items[l->n++];
+	memset(c, 0, sizeof(*c));
+	c->scenario = sc;
+	c->func_metric = -1;
+	snprintf(c->name, sizeof(c->name), "%s", sc->name);
+	return c;
+}
+
+void case_param(struct bench_case *c, const char *key, const char *fmt, ...)
+{
+	size_t len = strlen(c->name);
+	va_list ap;
+
+	if (c->n_params == CASE_PARAMS_MAX)
+		return;
+	snprintf(c->keys[c->n_params], sizeof(c->keys[0]), "%s", key);
+	va_start(ap, fmt);
+	vsnprintf(c->values[c->n_params], sizeof(c->values[0]), fmt, ap);
+	va_end(ap);
+	/* Formatted from copies: snprintf must not read the struct it writes into. */
+	{
+		char k[sizeof(c->keys[0])], v[sizeof(c->values[0])];
+
+		memcpy(k, c->keys[c->n_params], sizeof(k));
+		memcpy(v, c->values[c->n_params], sizeof(v));
+		snprintf(c->name + len, sizeof(c->name) - len, "/%s:%s", k, v);
+	}
+	c->n_params++;
+}
+
+const char *case_value(const struct bench_case *c, const char *key)
+{
+	for (size_t i = 0; i < c->n_params; i++)
+		if (!strcmp(c->keys[i], key))
+			return c->values[i];
+	return NULL;
+}
+
+void case_list_free(struct case_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->items[i].samples);
+	free(l->items);
+	l->items = NULL;
+	l->n = l->cap = 0;
+}
+
+void size_name(unsigned long long bytes, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	int u = 0;
+
+	/* Only exact multiples move up a unit, so a name never rounds. */
+	while (u < 4 && bytes >= 1024 && bytes % 1024 == 0) {
+		bytes /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%llu%s", bytes, units[u]);
+}
+
+unsigned long long clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
+}
+
+size_t run_depths(const struct run_ctx *ctx, const unsigned *quick, size_t nq,
+		  const unsigned *deflt, size_t nd, const unsigned *full, size_t nf,
+		  const unsigned **out)
+{
+	if (ctx->cfg->n_depths) {
+		*out = ctx->cfg->depths;
+		return ctx->cfg->n_depths;
+	}
+	switch (ctx->cfg->suite) {
+	case SUITE_QUICK:
+		*out = quick;
+		return nq;
+	case SUITE_FULL:
+		*out = full;
+		return nf;
+	default:
+		*out = deflt;
+		return nd;
+	}
+}
+
+size_t run_sizes(const struct run_ctx *ctx, const unsigned long long *quick, size_t nq,
+		 const unsigned long long *deflt, size_t nd, const unsigned long long *full,
+		 size_t nf, const unsigned long long **out)
+{
+	if (ctx->cfg->n_sizes) {
+		*out = ctx->cfg->sizes;
+		return ctx->cfg->n_sizes;
+	}
+	switch (ctx->cfg->suite) {
+	case SUITE_QUICK:
+		*out = quick;
+		return nq;
+	case SUITE_FULL:
+		*out = full;
+		return nf;
+	default:
+		*out = deflt;
+		return nd;
+	}
+}
+
+const struct scenario *scenario_find(const char *name)
+{
+	for (size_t i = 0; i < n_scenarios; i++)
+		if (!strcmp(scenarios[i]->name, name))
+			return scenarios[i];
+	return NULL;
+}

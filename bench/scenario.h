@@ -1,0 +1,128 @@
+/* The benchmark matrix: a scenario is one kind of operation (mount, copyup, ...); a case is
+ * a scenario with its parameters fixed ("copyup/fs:ext4/depth:32/size:1MiB/trigger:open-w");
+ * an iteration does the operation once. bench/run.c plans every scenario's cases, sets them
+ * up, runs warm-up and measured iterations interleaved in a seeded random order, matches each
+ * iteration with the kernel's view from the probes, and tears everything down.
+ *
+ * A scenario file (bench/scenario_<name>.c) defines one `const struct scenario`, listed in
+ * scenario.c. Its functions never print; they return a negative errno with a message. */
+#ifndef BOXBENCH_SCENARIO_H
+#define BOXBENCH_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "container.h"
+#include "error.h"
+#include "probes.h"
+#include "session.h"
+
+enum suite { SUITE_QUICK, SUITE_DEFAULT, SUITE_FULL };
+
+#define RUN_LIST_MAX 16
+
+/* What the user asked for (tools/run.c fills it from the command line). */
+struct run_config {
+	enum suite suite;
+	unsigned repetitions; /* measured iterations per case; 0: the suite's */
+	unsigned warmup;      /* unmeasured iterations per case; ~0u: the suite's */
+	unsigned long long seed;
+	unsigned depths[RUN_LIST_MAX]; /* --depth; n_depths == 0: each scenario's suite list */
+	size_t n_depths;
+	unsigned long long sizes[RUN_LIST_MAX]; /* --size (bytes); same rule */
+	size_t n_sizes;
+	enum probe_mode probe_mode;
+};
+
+/* What every scenario function gets. */
+struct run_ctx {
+	const struct run_config *cfg;
+	struct session *session; /* work dir, stack cache, agent fd, cgroup run */
+	struct probes *probes;	 /* p->plan says what the probes can see */
+};
+
+#define SAMPLE_EXTRA_MAX 12
+
+/* One iteration's numbers. The scenario sets wall_ns and the span; run.c fills k from the
+ * probes: the syscalls of span.tid wholly inside [span.t0, span.t1], and the case's
+ * func_metric's time in the same window. A scenario whose operation spans several threads
+ * (start) sets span.tid = 0 and fills k itself. extra[] holds the case's named extra
+ * numbers (bench_case.extra_names), e.g. the phases of a start. */
+struct sample {
+	unsigned long long wall_ns;
+	struct span_kernel k;
+	unsigned long long extra[SAMPLE_EXTRA_MAX];
+};
+
+struct timed_span {
+	pid_t tid;		      /* the thread that did the operation (a child's pid is fine) */
+	unsigned long long t0, t1;    /* CLOCK_MONOTONIC ns, as clock_ns() reads it */
+};
+
+#define CASE_PARAMS_MAX 8
+#define CASE_NAME_MAX 200
+
+struct bench_case {
+	char name[CASE_NAME_MAX]; /* "<scenario>/<key>:<value>/..." in the order params were set */
+	const struct scenario *scenario;
+	char keys[CASE_PARAMS_MAX][24], values[CASE_PARAMS_MAX][40];
+	size_t n_params;
+	long long arg[8];	 /* the scenario's own numbers (depth, size, kind, ...) */
+	int func_metric;	 /* enum func_metric that times this case's operation, or -1 */
+	const char *extra_names[SAMPLE_EXTRA_MAX]; /* names of sample.extra[], ns each */
+	size_t n_extra;
+	void *priv;		 /* the scenario's state between setup and teardown */
+	struct sample *samples;	 /* measured iterations only */
+	size_t n_samples, cap_samples;
+	unsigned done_warmup;
+	char error[300];	 /* why the case failed; it is then skipped, the run goes on */
+};
+
+struct case_list {
+	struct bench_case *items;
+	size_t n, cap;
+};
+
+struct scenario {
+	const char *name;    /* "mount" */
+	const char *summary; /* one line for --help */
+	/* Appends the cases this scenario runs for ctx->cfg (suite, depths, sizes). */
+	int (*plan)(const struct run_ctx *ctx, struct case_list *cases, struct bb_error *err);
+	/* Makes what every iteration of one case needs (stacks, mounts); optional. */
+	int (*setup)(struct run_ctx *ctx, struct bench_case *c, struct bb_error *err);
+	/* Does the operation once. Sets s->wall_ns and *span; anything not to be timed
+	 * (preparing a fresh upper dir, dropping caches) happens outside [t0, t1]. */
+	int (*iterate)(struct run_ctx *ctx, struct bench_case *c, struct sample *s,
+		       struct timed_span *span, struct bb_error *err);
+	/* Undoes setup; must be safe after a failed or partial setup. Optional. */
+	void (*teardown)(struct run_ctx *ctx, struct bench_case *c);
+};
+
+/* Appends a case named after the scenario; set its parameters with case_param(). */
+struct bench_case *case_add(struct case_list *l, const struct scenario *sc, struct bb_error *err);
+/* Adds key:value to the case's name and parameter list. */
+void case_param(struct bench_case *c, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+const char *case_value(const struct bench_case *c, const char *key); /* NULL if unset */
+void case_list_free(struct case_list *l);
+
+/* "1MiB", "4KiB", "0B": sizes as case names show them. */
+void size_name(unsigned long long bytes, char *buf, size_t len);
+/* CLOCK_MONOTONIC in ns: the clock of spans, phases and bpf_ktime_get_ns(). */
+unsigned long long clock_ns(void);
+
+/* The depths (or sizes) a scenario runs: --depth if given, else the suite's list. */
+size_t run_depths(const struct run_ctx *ctx, const unsigned *quick, size_t nq,
+		  const unsigned *deflt, size_t nd, const unsigned *full, size_t nf,
+		  const unsigned **out);
+size_t run_sizes(const struct run_ctx *ctx, const unsigned long long *quick, size_t nq,
+		 const unsigned long long *deflt, size_t nd, const unsigned long long *full,
+		 size_t nf, const unsigned long long **out);
+
+/* Every scenario, in the order --scenario lists them. */
+extern const struct scenario *const scenarios[];
+extern const size_t n_scenarios;
+const struct scenario *scenario_find(const char *name);
+
+#endif

@@ -1,0 +1,334 @@
+/* The copyup scenario: what the first modification of a lower file costs on overlay, by its
+ * size, the layer it comes from, the call that triggers the copy (open for write, truncate,
+ * chmod, link) and the mount's options (metacopy copies only metadata on chmod; volatile skips
+ * the fsync that ends every copy-up).
+ *
+ * Every iteration needs a file not yet copied up, and a stack holds one per size and layer, so
+ * each iteration mounts a fresh overlay on an emptied upper/work pair, outside the timed span.
+ * Also outside it: copying up the file's parent dir and resolving the file, so the span holds
+ * the file's own copy-up and nothing the lookup scenario already measures. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ovl_fixture.h"
+#include "scenario.h"
+#include "session.h"
+
+extern const struct scenario scenario_copyup;
+
+enum trigger { TRIG_OPEN_W, TRIG_TRUNCATE, TRIG_CHMOD, TRIG_LINK, N_TRIGGERS };
+enum copyup_opts { OPTS_DEFAULT, OPTS_METACOPY, OPTS_VOLATILE, N_OPTS };
+
+static const char *const trigger_names[] = { "open-w", "truncate", "chmod", "link" };
+static const char *const opts_names[] = { "default", "metacopy", "volatile" };
+
+#define KiB 1024ULL
+#define MiB (1024ULL * 1024)
+#define GiB (1024ULL * 1024 * 1024)
+
+static const unsigned quick_depths[] = { 8 }, default_depths[] = { 8, 64 },
+		      full_depths[] = { 1, 8, 64 };
+static const unsigned long long quick_sizes[] = { 4 * KiB, 1 * MiB },
+				default_sizes[] = { 0, 4 * KiB, 64 * KiB, 1 * MiB, 16 * MiB },
+				full_sizes[] = {
+					0, 4 * KiB, 64 * KiB, 1 * MiB, 16 * MiB, 64 * MiB
+				};
+/* Full adds one sparse file: 4 KiB of data, then a hole to 1 GiB (copy-up skips holes). */
+#define SPARSE_SIZE GiB
+
+enum { ARG_DEPTH, ARG_SIZE, ARG_TOP, ARG_TRIGGER, ARG_OPTS, ARG_SPARSE };
+
+struct copyup_state {
+	struct layer_stack stack;
+	struct ovl_fixture fx;
+	char path[96]; /* the planted file, relative to the merged root */
+	char link[112]; /* where TRIG_LINK puts its new name */
+	int cwd; /* where to come back after working inside the mount */
+	bool have_cwd;
+};
+
+static size_t copyup_sizes(const struct run_ctx *ctx, const unsigned long long **out)
+{
+	return run_sizes(ctx, quick_sizes, 2, default_sizes, 5, full_sizes, 6, out);
+}
+
+/* Default keeps the size sweep for the plain first write, and each other trigger, option and
+ * layer at the sizes that tell most (4 KiB: all overhead; 1 MiB: mostly data; 16 MiB where the
+ * option changes the data part); the second depth only checks that depth changes little. Quick
+ * touches every trigger, option and layer once per size, for the tests. Full runs it all. */
+static bool copyup_wanted(const struct run_ctx *ctx, bool first_depth, unsigned long long size,
+			  bool top, enum trigger tr, enum copyup_opts o)
+{
+	bool user_sizes = ctx->cfg->n_sizes > 0;
+	bool pair = user_sizes || size == 4 * KiB || size == 1 * MiB;
+	bool trio = pair || size == 16 * MiB;
+
+	switch (ctx->cfg->suite) {
+	case SUITE_FULL:
+		return true;
+	case SUITE_QUICK:
+		return (!top && tr == TRIG_OPEN_W && o == OPTS_DEFAULT) ||
+		       (top && tr == TRIG_TRUNCATE && o == OPTS_DEFAULT) ||
+		       (!top && tr == TRIG_CHMOD && o == OPTS_METACOPY) ||
+		       (!top && tr == TRIG_LINK && o == OPTS_VOLATILE);
+	default:
+		break;
+	}
+	if (!first_depth)
+		return pair && tr == TRIG_OPEN_W && o == OPTS_DEFAULT;
+	if (tr == TRIG_OPEN_W && o == OPTS_DEFAULT)
+		return !top || pair;
+	if (top)
+		return false;
+	if (o == OPTS_DEFAULT)
+		return pair;
+	if (o == OPTS_METACOPY)
+		return trio && tr == TRIG_CHMOD;
+	return trio && tr == TRIG_OPEN_W;
+}
+
+static int add_case(struct case_list *cases, const char *fs, unsigned depth,
+		    unsigned long long size, bool sparse, bool top, enum trigger tr,
+		    enum copyup_opts o, struct bb_error *err)
+{
+	struct bench_case *c = case_add(cases, &scenario_copyup, err);
+	char sz[32];
+
+	if (!c)
+		return -ENOMEM;
+	size_name(size, sz, sizeof(sz));
+	case_param(c, "driver", "overlay");
+	case_param(c, "fs", "%s", fs);
+	case_param(c, "depth", "%u", depth);
+	case_param(c, "size", "%s%s", sz, sparse ? "-sparse" : "");
+	case_param(c, "at", "%s", top ? "top" : "bottom");
+	case_param(c, "trigger", "%s", trigger_names[tr]);
+	case_param(c, "opts", "%s", opts_names[o]);
+	c->arg[ARG_DEPTH] = depth;
+	c->arg[ARG_SIZE] = (long long)size;
+	c->arg[ARG_TOP] = top;
+	c->arg[ARG_TRIGGER] = tr;
+	c->arg[ARG_OPTS] = o;
+	c->arg[ARG_SPARSE] = sparse;
+	c->func_metric = FUNC_COPY_UP;
+	return 0;
+}
+
+static int copyup_plan(const struct run_ctx *ctx, struct case_list *cases, struct bb_error *err)
+{
+	const unsigned *depths;
+	const unsigned long long *sizes;
+	size_t nd = run_depths(ctx, quick_depths, 1, default_depths, 2, full_depths, 3, &depths);
+	size_t ns = copyup_sizes(ctx, &sizes);
+	bool sparse = ctx->cfg->suite == SUITE_FULL && !ctx->cfg->n_sizes;
+	/* The stacks live in the cache dir; the session may not have named it yet. */
+	const char *fs = ovl_fixture_fs_name(
+		ctx->session->cache_dir[0] ? ctx->session->cache_dir : SESSION_DEFAULT_CACHE_DIR);
+	int e;
+
+	if (ns > LAYER_STACK_MAX_COPYUP_SIZES)
+		return bb_err(err, EINVAL,
+			      "copyup takes at most %d sizes (one planted file each per layer "
+			      "stack); got %zu in --size",
+			      LAYER_STACK_MAX_COPYUP_SIZES, ns);
+	for (size_t d = 0; d < nd; d++) {
+		bool first = d == 0 || ctx->cfg->n_depths;
+
+		for (size_t s = 0; s < ns + sparse; s++) {
+			unsigned long long size = s < ns ? sizes[s] : SPARSE_SIZE;
+
+			for (int top = 0; top <= 1; top++)
+				for (int tr = 0; tr < N_TRIGGERS; tr++)
+					for (int o = 0; o < N_OPTS; o++) {
+						if (!copyup_wanted(ctx, first, size, top, tr, o))
+							continue;
+						e = add_case(cases, fs, depths[d], size, s >= ns,
+							     top, tr, o, err);
+						if (e)
+							return e;
+					}
+		}
+	}
+	return 0;
+}
+
+static int copyup_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_error *err)
+{
+	struct copyup_state *st = calloc(1, sizeof(*st));
+	struct ovl_options o = { 0 };
+	struct layer_stack_params p;
+	const unsigned long long *sizes;
+	const char *want_fs = case_value(c, "fs"), *work_fs;
+	unsigned long long size = (unsigned long long)c->arg[ARG_SIZE];
+	int e;
+
+	if (!st)
+		return bb_err(err, ENOMEM, "out of memory");
+	c->priv = st;
+	layer_stack_params_default(&p);
+	p.depth = (unsigned)c->arg[ARG_DEPTH];
+	p.seed = ctx->cfg->seed;
+	if (c->arg[ARG_SPARSE]) {
+		p.sparse = true;
+		p.copyup_sizes[0] = size;
+		p.n_copyup_sizes = 1;
+	} else {
+		/* Every size of the run in one stack per depth: built once, shared by all. */
+		p.n_copyup_sizes = copyup_sizes(ctx, &sizes);
+		memcpy(p.copyup_sizes, sizes, p.n_copyup_sizes * sizeof(*sizes));
+	}
+	if ((e = layer_stack_build(&st->stack, &p, ctx->session->cache_dir, err)))
+		return e;
+	if (strcmp(want_fs, ovl_fixture_fs_name(st->stack.dir)))
+		return bb_err(err, EXDEV,
+			      "the case was planned for layers on %s but the stack cache %s is on "
+			      "%s; plan and run with the same --cache-dir",
+			      want_fs, ctx->session->cache_dir, ovl_fixture_fs_name(st->stack.dir));
+	work_fs = ovl_fixture_fs_name(ctx->session->workdir);
+	if (strcmp(want_fs, work_fs))
+		return bb_err(err, EXDEV,
+			      "the upper layers would be on %s (work dir %s) and the lower ones on "
+			      "%s (stack cache %s): a copy-up across file systems is not what "
+			      "fs:%s names; give --work-dir on the cache dir's file system",
+			      work_fs, ctx->session->workdir, want_fs, ctx->session->cache_dir,
+			      want_fs);
+	snprintf(st->path, sizeof(st->path), "copyup/%s-%llu", c->arg[ARG_TOP] ? "top" : "bottom",
+		 size);
+	snprintf(st->link, sizeof(st->link), "%s.link", st->path);
+	o.metacopy = c->arg[ARG_OPTS] == OPTS_METACOPY;
+	o.volatile_mount = c->arg[ARG_OPTS] == OPTS_VOLATILE;
+	if ((e = ovl_fixture_init(&st->fx, &st->stack, ctx->session->workdir, "copyup",
+				  MOUNT_API_FSCONFIG, &o, err)))
+		return e;
+	st->cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (st->cwd < 0)
+		return bb_err(err, errno, "cannot hold on to the current dir: %s",
+			      errno_name(errno));
+	st->have_cwd = true;
+	return 0;
+}
+
+/* The timed call; returns 0 or an errno. */
+static int trigger(const struct copyup_state *st, enum trigger tr, unsigned long long size, int *fd)
+{
+	switch (tr) {
+	case TRIG_OPEN_W:
+		*fd = open(st->path, O_WRONLY | O_CLOEXEC);
+		return *fd < 0 ? errno : 0;
+	case TRIG_TRUNCATE:
+		/* To its own size: the copy-up is all the call does. */
+		return truncate(st->path, (off_t)size) < 0 ? errno : 0;
+	case TRIG_CHMOD:
+		return chmod(st->path, 0600) < 0 ? errno : 0;
+	case TRIG_LINK:
+		return link(st->path, st->link) < 0 ? errno : 0;
+	default:
+		return EINVAL;
+	}
+}
+
+/* Inside the mount (cwd = its root): readies the parent and the name, runs the trigger. */
+static int copyup_inside(struct copyup_state *st, const struct bench_case *c, unsigned long long *t,
+			 struct bb_error *err)
+{
+	enum trigger tr = (enum trigger)c->arg[ARG_TRIGGER];
+	char upper[512];
+	struct stat sb;
+	int fd = -1, code;
+
+	/* Copy the parent dir up first (a dir copy-up is metadata only) and cache the file's
+	 * dentry, so neither lands in the span. */
+	if (chmod("copyup", 0755) < 0)
+		return bb_err(err, errno, "cannot copy up copyup/ on the overlay at %s: %s",
+			      st->fx.merged, errno_name(errno));
+	if (lstat(st->path, &sb) < 0)
+		return bb_err(err, errno,
+			      "%s is missing on the overlay at %s: %s (planted in %s; remove that "
+			      "stack dir to have it rebuilt)",
+			      st->path, st->fx.merged, errno_name(errno), st->stack.dir);
+	t[0] = clock_ns();
+	code = trigger(st, tr, (unsigned long long)c->arg[ARG_SIZE], &fd);
+	t[1] = clock_ns();
+	if (fd >= 0)
+		close(fd);
+	if (code)
+		return bb_err(err, code, "%s of %s on the overlay at %s failed: %s",
+			      trigger_names[tr], st->path, st->fx.merged, errno_name(code));
+	/* The call must have copied the file up; a kernel that skips it times nothing. */
+	snprintf(upper, sizeof(upper), "%s/%s", st->fx.upper, st->path);
+	if (lstat(upper, &sb) < 0)
+		return bb_err(err, errno,
+			      "%s of %s did not copy it up: %s is missing (%s); the timing would "
+			      "be of something else",
+			      trigger_names[tr], st->path, upper, errno_name(errno));
+	return 0;
+}
+
+static int copyup_iterate(struct run_ctx *ctx, struct bench_case *c, struct sample *s,
+			  struct timed_span *span, struct bb_error *err)
+{
+	struct copyup_state *st = c->priv;
+	unsigned long long t[2];
+	int e, back;
+
+	(void)ctx;
+	if ((e = ovl_fixture_wipe(&st->fx, err)) || (e = ovl_fixture_mount(&st->fx, NULL, err)))
+		return e;
+	/* Names relative to the mount's root make every trigger walk the same two components. */
+	if (chdir(st->fx.merged) < 0) {
+		e = bb_err(err, errno, "cannot change into the overlay at %s: %s", st->fx.merged,
+			   errno_name(errno));
+	} else {
+		e = copyup_inside(st, c, t, err);
+		if (fchdir(st->cwd) < 0) {
+			back = errno;
+			e = bb_err(err, back,
+				   "cannot return from the overlay at %s to the previous dir: %s",
+				   st->fx.merged, errno_name(back));
+			/* Still inside it: only a detaching unmount can take it away. */
+			ovl_fixture_release(&st->fx);
+			return e;
+		}
+	}
+	if (e) {
+		ovl_fixture_umount(&st->fx, NULL, NULL);
+		return e;
+	}
+	if ((e = ovl_fixture_umount(&st->fx, NULL, err)))
+		return e;
+	span->tid = getpid();
+	span->t0 = t[0];
+	span->t1 = t[1];
+	s->wall_ns = t[1] - t[0];
+	return 0;
+}
+
+static void copyup_teardown(struct run_ctx *ctx, struct bench_case *c)
+{
+	struct copyup_state *st = c->priv;
+
+	(void)ctx;
+	if (st) {
+		ovl_fixture_release(&st->fx);
+		layer_stack_free(&st->stack);
+		if (st->have_cwd)
+			close(st->cwd);
+	}
+	free(st);
+	c->priv = NULL;
+}
+
+const struct scenario scenario_copyup = {
+	.name = "copyup",
+	.summary = "first-modification cost on overlay by size, layer, trigger (open-w, "
+		   "truncate, chmod, link) and options (metacopy, volatile)",
+	.plan = copyup_plan,
+	.setup = copyup_setup,
+	.iterate = copyup_iterate,
+	.teardown = copyup_teardown,
+};

@@ -1,0 +1,193 @@
+/* The lookup scenario: resolving a path on an overlay, by where its name is in the stack (found
+ * at the top or bottom layer, whited out at the top or just above the bottom, hidden under an
+ * opaque dir, in no layer) and by depth, with the overlay's dentries cold or warm. The whiteout
+ * overhead is the difference to a plain hit or miss of the same depth, so results need nothing
+ * but these cases to show it.
+ *
+ * Cold means a fresh overlay mount before every iteration: overlay's own dentries and inodes
+ * are new, so every component goes through ovl_lookup and down the layers. The layers' own
+ * dentries (ext4's) stay cached, as they do on a host that starts containers on the same image;
+ * dropping every cache with drop_caches would time disk reads and is global and slow. Warm is
+ * the same fstatat repeated on one mount held for the whole run. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ovl_fixture.h"
+#include "scenario.h"
+
+extern const struct scenario scenario_lookup;
+
+/* Case target names, which are also the stack's planted roles. */
+static const char *const targets[] = { "found-top",	  "found-bottom", "whiteout-top",
+				       "whiteout-bottom", "opaque",	  "absent" };
+#define N_TARGETS (sizeof(targets) / sizeof(targets[0]))
+
+struct lookup_state {
+	struct layer_stack stack;
+	struct ovl_fixture fx;
+	const struct planted *target;
+	int root; /* O_PATH fd of the merged root while mounted; -1 otherwise */
+};
+
+static int lookup_plan(const struct run_ctx *ctx, struct case_list *cases, struct bb_error *err)
+{
+	static const unsigned quick[] = { 8, 64 }, deflt[] = { 1, 8, 32, 64, 128 },
+			      full[] = { 1, 8, 32, 64, 128, 256, 500 };
+	const unsigned *depths;
+	size_t nd = run_depths(ctx, quick, 2, deflt, 5, full, 7, &depths);
+
+	for (size_t i = 0; i < nd; i++) {
+		for (size_t t = 0; t < N_TARGETS; t++) {
+			/* A single layer has nothing to white out or hide: only hits and misses. */
+			if (depths[i] < 2 && strncmp(targets[t], "found", 5) &&
+			    strcmp(targets[t], "absent"))
+				continue;
+			for (int warm = 0; warm <= 1; warm++) {
+				struct bench_case *c = case_add(cases, &scenario_lookup, err);
+
+				if (!c)
+					return -ENOMEM;
+				case_param(c, "depth", "%u", depths[i]);
+				case_param(c, "target", "%s", targets[t]);
+				case_param(c, "cache", "%s", warm ? "warm" : "cold");
+				c->arg[0] = depths[i];
+				c->arg[1] = (long long)t;
+				c->arg[2] = warm;
+				c->func_metric = FUNC_LOOKUP;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Resolves the planted path once; checks that the answer is the one the stack planted, so a
+ * stack that is not what it claims cannot pass for a measurement. */
+static int lookup_once(struct lookup_state *st, unsigned long long *t, struct bb_error *err)
+{
+	const struct planted *pl = st->target;
+	bool want_found = pl->kind == PLANT_FOUND;
+	struct stat sb;
+	int r, code;
+
+	t[0] = clock_ns();
+	r = fstatat(st->root, pl->path, &sb, AT_SYMLINK_NOFOLLOW);
+	t[1] = clock_ns();
+	code = r < 0 ? errno : 0;
+	if (want_found && code)
+		return bb_err(err, code,
+			      "stat of %s on the overlay at %s failed: %s (the name is planted in "
+			      "layer %d of %s; remove that stack dir to have it rebuilt)",
+			      pl->path, st->fx.merged, errno_name(code), pl->layer, st->stack.dir);
+	if (!want_found && code != ENOENT)
+		return bb_err(err, code ? code : EEXIST,
+			      "stat of %s on the overlay at %s gave %s, not ENOENT (it is %s at "
+			      "layer %d of %s and must not resolve; remove that stack dir to have "
+			      "it rebuilt)",
+			      pl->path, st->fx.merged, code ? errno_name(code) : "success",
+			      planted_kind_name(pl->kind), pl->layer, st->stack.dir);
+	return 0;
+}
+
+static int open_root(struct lookup_state *st, struct bb_error *err)
+{
+	st->root = open(st->fx.merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (st->root < 0)
+		return bb_err(err, errno, "cannot open the overlay's root %s: %s", st->fx.merged,
+			      errno_name(errno));
+	return 0;
+}
+
+static void close_root(struct lookup_state *st)
+{
+	if (st->root >= 0)
+		close(st->root);
+	st->root = -1;
+}
+
+static int lookup_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_error *err)
+{
+	struct lookup_state *st = calloc(1, sizeof(*st));
+	struct layer_stack_params p;
+	unsigned long long t[2];
+	int e;
+
+	if (!st)
+		return bb_err(err, ENOMEM, "out of memory");
+	st->root = -1;
+	c->priv = st;
+	layer_stack_params_default(&p);
+	p.depth = (unsigned)c->arg[0];
+	p.seed = ctx->cfg->seed;
+	if ((e = layer_stack_build(&st->stack, &p, ctx->session->cache_dir, err)))
+		return e;
+	st->target = layer_stack_find_role(&st->stack, targets[c->arg[1]]);
+	if (!st->target)
+		return bb_err(err, ENOENT,
+			      "the depth-%u stack plants no '%s' name (whiteouts and opaque dirs "
+			      "need depth 2 or more)",
+			      p.depth, targets[c->arg[1]]);
+	/* The mount API does not change a lookup; fsconfig takes every depth as it is. */
+	if ((e = ovl_fixture_init(&st->fx, &st->stack, ctx->session->workdir, "lookup",
+				  MOUNT_API_FSCONFIG, NULL, err)))
+		return e;
+	if (!c->arg[2])
+		return 0;
+	/* Warm: one mount for the whole run, and the name resolved once already. */
+	if ((e = ovl_fixture_mount(&st->fx, NULL, err)) || (e = open_root(st, err)))
+		return e;
+	return lookup_once(st, t, err);
+}
+
+static int lookup_iterate(struct run_ctx *ctx, struct bench_case *c, struct sample *s,
+			  struct timed_span *span, struct bb_error *err)
+{
+	struct lookup_state *st = c->priv;
+	unsigned long long t[2];
+	int e;
+
+	(void)ctx;
+	if (!c->arg[2] && ((e = ovl_fixture_mount(&st->fx, NULL, err)) || (e = open_root(st, err))))
+		return e;
+	e = lookup_once(st, t, err);
+	if (!c->arg[2]) {
+		/* The upper layer only ever sees lookups, so it stays empty: no wipe needed. */
+		close_root(st);
+		if (!e)
+			e = ovl_fixture_umount(&st->fx, NULL, err);
+	}
+	if (e)
+		return e;
+	span->tid = getpid();
+	span->t0 = t[0];
+	span->t1 = t[1];
+	s->wall_ns = t[1] - t[0];
+	return 0;
+}
+
+static void lookup_teardown(struct run_ctx *ctx, struct bench_case *c)
+{
+	struct lookup_state *st = c->priv;
+
+	(void)ctx;
+	if (st) {
+		close_root(st);
+		ovl_fixture_release(&st->fx);
+		layer_stack_free(&st->stack);
+	}
+	free(st);
+	c->priv = NULL;
+}
+
+const struct scenario scenario_lookup = {
+	.name = "lookup",
+	.summary = "path lookup on overlay by where the name is (found, whited out, opaque, "
+		   "absent), depth, cold or warm dentries",
+	.plan = lookup_plan,
+	.setup = lookup_setup,
+	.iterate = lookup_iterate,
+	.teardown = lookup_teardown,
+};

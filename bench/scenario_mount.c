@@ -1,0 +1,110 @@
+/* The mount scenario: what mounting and unmounting an overlay costs, by the number of lower
+ * layers and the mount API (one page of mount(2) data, or one fsconfig call per layer). Each
+ * iteration mounts on a fresh upper/work pair, as a container's first mount does; the pair is
+ * wiped outside the timed span. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ovl_fixture.h"
+#include "scenario.h"
+
+extern const struct scenario scenario_mount;
+
+enum mount_op { OP_MOUNT, OP_UMOUNT };
+
+struct mount_state {
+	struct layer_stack stack;
+	struct ovl_fixture fx;
+};
+
+static int mount_plan(const struct run_ctx *ctx, struct case_list *cases, struct bb_error *err)
+{
+	static const unsigned quick[] = { 1, 8 }, deflt[] = { 1, 2, 4, 8, 16, 32, 64, 128 },
+			      full[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 500 };
+	static const enum mount_api apis[] = { MOUNT_API_LEGACY, MOUNT_API_FSCONFIG };
+	const unsigned *depths;
+	size_t nd = run_depths(ctx, quick, 2, deflt, 8, full, 10, &depths);
+
+	for (size_t a = 0; a < 2; a++) {
+		for (size_t i = 0; i < nd; i++) {
+			for (int op = OP_MOUNT; op <= OP_UMOUNT; op++) {
+				struct bench_case *c = case_add(cases, &scenario_mount, err);
+
+				if (!c)
+					return -ENOMEM;
+				case_param(c, "driver", "overlay");
+				case_param(c, "api", "%s", mount_api_name(apis[a]));
+				case_param(c, "depth", "%u", depths[i]);
+				case_param(c, "op", "%s", op == OP_MOUNT ? "mount" : "umount");
+				c->arg[0] = depths[i];
+				c->arg[1] = apis[a];
+				c->arg[2] = op;
+				/* umount's superblock teardown runs as task work on the way out of
+				 * the syscall: no probed function brackets it. */
+				c->func_metric = op == OP_MOUNT ? FUNC_FILL_SUPER : -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static int mount_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_error *err)
+{
+	struct mount_state *st = calloc(1, sizeof(*st));
+	struct layer_stack_params p;
+	int e;
+
+	if (!st)
+		return bb_err(err, ENOMEM, "out of memory");
+	c->priv = st;
+	/* The default stack of each depth: the one start and lookup use, so it is built once. */
+	layer_stack_params_default(&p);
+	p.depth = (unsigned)c->arg[0];
+	p.seed = ctx->cfg->seed;
+	if ((e = layer_stack_build(&st->stack, &p, ctx->session->cache_dir, err)))
+		return e;
+	return ovl_fixture_init(&st->fx, &st->stack, ctx->session->workdir, "mount",
+				(enum mount_api)c->arg[1], NULL, err);
+}
+
+static int mount_iterate(struct run_ctx *ctx, struct bench_case *c, struct sample *s,
+			 struct timed_span *span, struct bb_error *err)
+{
+	struct mount_state *st = c->priv;
+	unsigned long long tm[2], tu[2], *t = c->arg[2] == OP_MOUNT ? tm : tu;
+	int e;
+
+	(void)ctx;
+	if ((e = ovl_fixture_wipe(&st->fx, err)) || (e = ovl_fixture_mount(&st->fx, tm, err)) ||
+	    (e = ovl_fixture_umount(&st->fx, tu, err)))
+		return e;
+	span->tid = getpid();
+	span->t0 = t[0];
+	span->t1 = t[1];
+	s->wall_ns = t[1] - t[0];
+	return 0;
+}
+
+static void mount_teardown(struct run_ctx *ctx, struct bench_case *c)
+{
+	struct mount_state *st = c->priv;
+
+	(void)ctx;
+	if (st) {
+		ovl_fixture_release(&st->fx);
+		layer_stack_free(&st->stack);
+	}
+	free(st);
+	c->priv = NULL;
+}
+
+const struct scenario scenario_mount = {
+	.name = "mount",
+	.summary = "overlay mount and umount by depth, mount(2) vs fsopen/fsconfig",
+	.plan = mount_plan,
+	.setup = mount_setup,
+	.iterate = mount_iterate,
+	.teardown = mount_teardown,
+};

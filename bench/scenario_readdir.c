@@ -1,0 +1,210 @@
+/* The readdir scenario: listing a merged directory (open, getdents64 until the end, close of the
+ * stack's shared/, which every layer adds entries to and deletes lower ones from), by depth,
+ * entries and whiteouts per layer, on a fresh mount (cold) or one held for the run (warm).
+ * overlay merges the layers' lists when a directory is first read and frees the merged list on
+ * the last close, so warm keeps overlay's dentries but still merges on every open. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ovl_fixture.h"
+#include "scenario.h"
+
+extern const struct scenario scenario_readdir;
+
+#define READDIR_BUF (32 * 1024) /* what glibc's readdir asks getdents64 for */
+
+struct readdir_state {
+	struct layer_stack stack;
+	struct ovl_fixture fx;
+	int root; /* O_PATH fd of the merged root while mounted; -1 otherwise */
+	char *buf;
+};
+
+/* Entries and whiteouts per layer; the first pair is the default stack's (16 files, 2
+ * whiteouts), so those cases share their stacks with mount and lookup. */
+struct shape {
+	unsigned entries, whiteouts;
+};
+
+static int add_cases(struct case_list *cases, unsigned depth, const struct shape *sh,
+		     struct bb_error *err)
+{
+	for (int warm = 0; warm <= 1; warm++) {
+		struct bench_case *c = case_add(cases, &scenario_readdir, err);
+
+		if (!c)
+			return -ENOMEM;
+		case_param(c, "depth", "%u", depth);
+		case_param(c, "entries", "%u", sh->entries);
+		case_param(c, "whiteouts", "%u", sh->whiteouts);
+		case_param(c, "cache", "%s", warm ? "warm" : "cold");
+		c->arg[0] = depth;
+		c->arg[1] = sh->entries;
+		c->arg[2] = sh->whiteouts;
+		c->arg[3] = warm;
+		c->func_metric = FUNC_READDIR;
+	}
+	return 0;
+}
+
+static int readdir_plan(const struct run_ctx *ctx, struct case_list *cases, struct bb_error *err)
+{
+	static const unsigned quick[] = { 8 }, deflt[] = { 1, 8, 32, 64 },
+			      full[] = { 1, 8, 32, 64, 128, 256, 500 };
+	static const struct shape base = { 16, 2 };
+	/* The entry and whiteout axes, at one depth in default and at every depth in full. */
+	static const struct shape more[] = { { 16, 0 }, { 256, 0 }, { 256, 32 }, { 16, 16 } };
+	const unsigned *depths;
+	size_t nd = run_depths(ctx, quick, 1, deflt, 4, full, 7, &depths);
+	size_t n_more = ctx->cfg->suite == SUITE_FULL	   ? 4
+			: ctx->cfg->suite == SUITE_DEFAULT ? 3
+							   : 0;
+	int e;
+
+	for (size_t i = 0; i < nd; i++) {
+		if ((e = add_cases(cases, depths[i], &base, err)))
+			return e;
+		/* Default varies the shape at depth 8 only (or at every depth the user gave). */
+		if (ctx->cfg->suite == SUITE_DEFAULT && !ctx->cfg->n_depths && depths[i] != 8)
+			continue;
+		for (size_t m = 0; m < n_more; m++) {
+			/* 256 entries in each of hundreds of layers builds for minutes. */
+			if (more[m].entries > 16 && depths[i] > 128)
+				continue;
+			if ((e = add_cases(cases, depths[i], &more[m], err)))
+				return e;
+		}
+	}
+	return 0;
+}
+
+static int open_root(struct readdir_state *st, struct bb_error *err)
+{
+	st->root = open(st->fx.merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (st->root < 0)
+		return bb_err(err, errno, "cannot open the overlay's root %s: %s", st->fx.merged,
+			      errno_name(errno));
+	return 0;
+}
+
+static void close_root(struct readdir_state *st)
+{
+	if (st->root >= 0)
+		close(st->root);
+	st->root = -1;
+}
+
+/* One listing of shared/: the timed operation. */
+static int list_once(struct readdir_state *st, unsigned long long *t, size_t *bytes,
+		     struct bb_error *err)
+{
+	ssize_t n;
+	int fd, code = 0;
+
+	*bytes = 0;
+	t[0] = clock_ns();
+	fd = openat(st->root, "shared", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		while ((n = getdents64(fd, st->buf, READDIR_BUF)) > 0)
+			*bytes += (size_t)n;
+		if (n < 0)
+			code = errno;
+		close(fd);
+	} else {
+		code = errno;
+	}
+	t[1] = clock_ns();
+	if (code)
+		return bb_err(err, code, "cannot list %s/shared: %s (%s of the stack %s)",
+			      st->fx.merged, errno_name(code), fd < 0 ? "open" : "getdents64",
+			      st->stack.dir);
+	return 0;
+}
+
+static int readdir_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_error *err)
+{
+	struct readdir_state *st = calloc(1, sizeof(*st));
+	struct layer_stack_params p;
+	unsigned long long t[2];
+	size_t bytes;
+	int e;
+
+	if (!st)
+		return bb_err(err, ENOMEM, "out of memory");
+	st->root = -1;
+	c->priv = st;
+	st->buf = malloc(READDIR_BUF);
+	if (!st->buf)
+		return bb_err(err, ENOMEM, "out of memory");
+	layer_stack_params_default(&p);
+	p.depth = (unsigned)c->arg[0];
+	p.files_per_layer = (unsigned)c->arg[1];
+	p.whiteouts_per_layer = (unsigned)c->arg[2];
+	p.seed = ctx->cfg->seed;
+	if ((e = layer_stack_build(&st->stack, &p, ctx->session->cache_dir, err)))
+		return e;
+	if ((e = ovl_fixture_init(&st->fx, &st->stack, ctx->session->workdir, "readdir",
+				  MOUNT_API_FSCONFIG, NULL, err)))
+		return e;
+	if (!c->arg[3])
+		return 0;
+	if ((e = ovl_fixture_mount(&st->fx, NULL, err)) || (e = open_root(st, err)))
+		return e;
+	return list_once(st, t, &bytes, err);
+}
+
+static int readdir_iterate(struct run_ctx *ctx, struct bench_case *c, struct sample *s,
+			   struct timed_span *span, struct bb_error *err)
+{
+	struct readdir_state *st = c->priv;
+	unsigned long long t[2];
+	size_t bytes;
+	int e;
+
+	(void)ctx;
+	if (!c->arg[3] && ((e = ovl_fixture_mount(&st->fx, NULL, err)) || (e = open_root(st, err))))
+		return e;
+	e = list_once(st, t, &bytes, err);
+	if (!c->arg[3]) {
+		/* Listing writes nothing to the upper layer: no wipe between mounts. */
+		close_root(st);
+		if (!e)
+			e = ovl_fixture_umount(&st->fx, NULL, err);
+	}
+	if (e)
+		return e;
+	span->tid = getpid();
+	span->t0 = t[0];
+	span->t1 = t[1];
+	s->wall_ns = t[1] - t[0];
+	return 0;
+}
+
+static void readdir_teardown(struct run_ctx *ctx, struct bench_case *c)
+{
+	struct readdir_state *st = c->priv;
+
+	(void)ctx;
+	if (st) {
+		close_root(st);
+		ovl_fixture_release(&st->fx);
+		layer_stack_free(&st->stack);
+		free(st->buf);
+	}
+	free(st);
+	c->priv = NULL;
+}
+
+const struct scenario scenario_readdir = {
+	.name = "readdir",
+	.summary = "merged directory listing (open, getdents64, close) by depth, entries and "
+		   "whiteouts per layer, cold or warm",
+	.plan = readdir_plan,
+	.setup = readdir_setup,
+	.iterate = readdir_iterate,
+	.teardown = readdir_teardown,
+};

@@ -1,0 +1,141 @@
+/* The start scenario: a whole container start (cgroup, clone3 with every namespace, rootfs
+ * mount, /proc, pivot_root, exec of the agent), with and without a network namespace, timed
+ * from clone3 to the agent's first instruction and broken into phases. */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "annotate.h"
+#include "layer_stack.h"
+#include "parse.h"
+#include "scenario.h"
+
+extern const struct scenario scenario_start;
+
+struct start_state {
+	struct layer_stack stack;
+	struct driver_config driver;
+	unsigned long counter;
+};
+
+/* The phases a start is made of, up to the agent's first instruction, in order. */
+static const enum phase start_phases[] = { PHASE_CGROUP, PHASE_CLONE, PHASE_IDMAP, PHASE_ATTACH,
+					   PHASE_MOUNT,	 PHASE_PROC,  PHASE_PIVOT, PHASE_EXEC };
+#define N_START_PHASES (sizeof(start_phases) / sizeof(start_phases[0]))
+
+static int start_plan(const struct run_ctx *ctx, struct case_list *cases, struct bb_error *err)
+{
+	static const unsigned quick[] = { 8 }, deflt[] = { 8, 64 }, full[] = { 1, 8, 64, 256 };
+	const unsigned *depths;
+	size_t nd = run_depths(ctx, quick, 1, deflt, 2, full, 4, &depths);
+
+	for (size_t i = 0; i < nd; i++) {
+		for (int net = 1; net >= 0; net--) {
+			struct bench_case *c = case_add(cases, &scenario_start, err);
+
+			if (!c)
+				return -ENOMEM;
+			case_param(c, "driver", "overlay");
+			case_param(c, "depth", "%u", depths[i]);
+			case_param(c, "netns", "%s", net ? "yes" : "no");
+			c->arg[0] = depths[i];
+			c->arg[1] = net;
+			for (size_t p = 0; p < N_START_PHASES; p++)
+				c->extra_names[c->n_extra++] = phase_name(start_phases[p]);
+		}
+	}
+	return 0;
+}
+
+static int start_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_error *err)
+{
+	struct start_state *st = calloc(1, sizeof(*st));
+	struct layer_stack_params p;
+	int e;
+
+	if (!st)
+		return bb_err(err, ENOMEM, "out of memory");
+	layer_stack_params_default(&p);
+	p.depth = (unsigned)c->arg[0];
+	p.seed = ctx->cfg->seed;
+	st->driver.driver = &driver_overlay;
+	/* mount(2) takes 500 layers only through short relative names; fsconfig has no limit
+	 * and is what new runtimes use. */
+	st->driver.api = MOUNT_API_FSCONFIG;
+	c->priv = st;
+	if ((e = layer_stack_build(&st->stack, &p, ctx->session->cache_dir, err)))
+		return e;
+	return 0;
+}
+
+static int start_iterate(struct run_ctx *ctx, struct bench_case *c, struct sample *s,
+			 struct timed_span *span, struct bb_error *err)
+{
+	static char *ops[] = { "pid", NULL };
+	struct start_state *st = c->priv;
+	struct container_spec spec = { 0 };
+	struct container_result r;
+	char dir[400];
+	int e;
+
+	snprintf(dir, sizeof(dir), "%s/start-%lu", ctx->session->workdir, st->counter++);
+	parse_namespaces("all", &spec.namespaces, &spec.userns, NULL);
+	if (!c->arg[1])
+		spec.namespaces &= ~(unsigned long)CLONE_NEWNET;
+	spec.driver = &st->driver;
+	spec.stack = &st->stack;
+	spec.dir = dir;
+	spec.cgroups = ctx->session->have_cgroups ? &ctx->session->cgroups : NULL;
+	spec.limits.memory_max = 256ULL << 20;
+	spec.limits.pids_max = 512;
+	spec.name = "start";
+	spec.agent_fd = ctx->session->agent_fd;
+	spec.ops = ops;
+	if ((e = container_run(&spec, &r, err)))
+		return e;
+	if (r.child_error[0]) {
+		e = bb_err(err, EIO, "the container failed before its agent ran: %s", r.child_error);
+		goto out;
+	}
+	s->wall_ns = r.phase[PHASE_EXEC].end - r.phase[PHASE_CLONE].start;
+	if (ctx->probes->sys) {
+		probes_drain(ctx->probes);
+		probes_annotate(ctx->probes, getpid(), &r);
+		s->k.has_kernel = true;
+	}
+	for (size_t p = 0; p < N_START_PHASES; p++) {
+		const struct phase_span *ph = &r.phase[start_phases[p]];
+
+		s->extra[p] = ph->end > ph->start ? ph->end - ph->start : 0;
+		/* The kernel share of a start counts from clone3 on, like its wall time. */
+		if (start_phases[p] != PHASE_CGROUP)
+			s->k.kernel_ns += r.kphase[start_phases[p]].kernel_ns;
+	}
+	span->tid = 0; /* several threads: k is filled here */
+out:
+	container_result_free(&r);
+	return e;
+}
+
+static void start_teardown(struct run_ctx *ctx, struct bench_case *c)
+{
+	struct start_state *st = c->priv;
+
+	(void)ctx;
+	if (st)
+		layer_stack_free(&st->stack);
+	free(st);
+	c->priv = NULL;
+}
+
+const struct scenario scenario_start = {
+	.name = "start",
+	.summary = "a whole container start, clone3 to the agent's first instruction, by phase",
+	.plan = start_plan,
+	.setup = start_setup,
+	.iterate = start_iterate,
+	.teardown = start_teardown,
+};

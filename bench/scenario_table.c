@@ -1,0 +1,19 @@
+/* The list of scenarios, in the order `--scenario` and the results list them. Each lives in
+ * its own bench/scenario_<name>.c. */
+#include "scenario.h"
+
+extern const struct scenario scenario_mount;
+extern const struct scenario scenario_copyup;
+extern const struct scenario scenario_lookup;
+extern const struct scenario scenario_readdir;
+extern const struct scenario scenario_start;
+
+const struct scenario *const scenarios[] = {
+	&scenario_mount,
+	&scenario_copyup,
+	&scenario_lookup,
+	&scenario_readdir,
+	&scenario_start,
+};
+
+const size_t n_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);

@@ -1,0 +1,331 @@
+/* boxbench run: the benchmark matrix. Plans the scenarios' cases, runs them interleaved in a
+ * seeded random order with the probes attached, prints a table and writes the results. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "builtin.h"
+#include "parse.h"
+#include "result_json.h"
+#include "run.h"
+#include "stats.h"
+
+static void print_help(void)
+{
+	printf("usage: boxbench run [options]\n"
+	       "\n"
+	       "Runs the benchmark matrix on real namespaces, cgroups and overlay mounts, with\n"
+	       "the kernel's own view from eBPF beside every sample. Each case runs warm-up\n"
+	       "iterations, then measured ones; all cases' iterations are interleaved in a\n"
+	       "seeded random order. Prints one line per case (median, p90, p99, the share spent\n"
+	       "inside the kernel, samples) and writes the results as JSON (a superset of\n"
+	       "google/benchmark's format; keys in results/README.md and results/schema.json).\n"
+	       "\n"
+	       "options:\n"
+	       "  --suite S          quick (seconds), default (under a minute) or full\n"
+	       "  --scenario LIST    comma-separated, from:");
+	for (size_t i = 0; i < n_scenarios; i++)
+		printf("%s %s", i ? "," : "", scenarios[i]->name);
+	printf("\n"
+	       "  --depth LIST       layer depths, e.g. 1,8,64 (default: each scenario's suite list)\n"
+	       "  --size LIST        file sizes for copyup, e.g. 4K,1M (same rule)\n"
+	       "  --repetitions N    measured iterations per case (quick 5, default 15, full 30)\n"
+	       "  --warmup N         unmeasured iterations per case first (1, 2, 3)\n"
+	       "  --seed N           seeds the stacks and the case order (default 1)\n"
+	       "  --probe-mode MODE  auto (default), tracepoint, fentry, kprobe or off\n"
+	       "  --out FILE         where the JSON goes (default results/<date>-<host>.json)\n"
+	       "  --cache-dir DIR    layer stack cache (default " SESSION_DEFAULT_CACHE_DIR ")\n"
+	       "  --work-dir DIR     where the run's dir goes (default " SESSION_DEFAULT_WORK_ROOT ")\n"
+	       "  --list             print the cases the options give, run nothing\n"
+	       "  -h, --help         this text\n"
+	       "\n"
+	       "scenarios:\n");
+	for (size_t i = 0; i < n_scenarios; i++)
+		printf("  %-10s %s\n", scenarios[i]->name, scenarios[i]->summary);
+	printf("\nexit status: 0 done (failed cases are marked in the results), 1 the run could\n"
+	       "not be done, 2 usage error. Needs root.\n");
+}
+
+struct run_opts {
+	struct run_config cfg;
+	struct session_options session;
+	const char *scenario_names[32];
+	size_t n_names;
+	char names_buf[512];
+	const char *out;
+	bool list;
+};
+
+static int parse_list(const char *s, const char *what, bool sizes, struct run_config *cfg,
+		      struct bb_error *err)
+{
+	char buf[512], *save = NULL;
+	size_t *n = sizes ? &cfg->n_sizes : &cfg->n_depths;
+	int e;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	*n = 0;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		unsigned long long v;
+
+		if (*n == RUN_LIST_MAX)
+			return bb_err(err, EINVAL, "%s: at most %d values", what, RUN_LIST_MAX);
+		e = sizes ? parse_size(t, what, &v, err)
+			  : parse_uint(t, what, 1, LAYER_STACK_MAX_DEPTH, &v, err);
+		if (e)
+			return e;
+		if (sizes)
+			cfg->sizes[(*n)++] = v;
+		else
+			cfg->depths[(*n)++] = (unsigned)v;
+	}
+	return *n ? 0 : bb_err(err, EINVAL, "%s: give at least one value", what);
+}
+
+enum {
+	O_SUITE = 256, O_SCEN, O_DEPTH, O_SIZE, O_REPS, O_WARM, O_SEED, O_PROBE, O_OUT,
+	O_CACHE, O_WORK, O_LIST,
+};
+
+static int parse_args(int argc, char **argv, struct run_opts *o, struct bb_error *err)
+{
+	static const struct option options[] = {
+		{ "suite", required_argument, NULL, O_SUITE },
+		{ "scenario", required_argument, NULL, O_SCEN },
+		{ "depth", required_argument, NULL, O_DEPTH },
+		{ "size", required_argument, NULL, O_SIZE },
+		{ "repetitions", required_argument, NULL, O_REPS },
+		{ "warmup", required_argument, NULL, O_WARM },
+		{ "seed", required_argument, NULL, O_SEED },
+		{ "probe-mode", required_argument, NULL, O_PROBE },
+		{ "out", required_argument, NULL, O_OUT },
+		{ "cache-dir", required_argument, NULL, O_CACHE },
+		{ "work-dir", required_argument, NULL, O_WORK },
+		{ "list", no_argument, NULL, O_LIST },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	unsigned long long v;
+	char *save = NULL;
+	int opt, e = 0;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1 && !e) {
+		switch (opt) {
+		case O_SUITE:
+			e = suite_parse(optarg, &o->cfg.suite, err);
+			break;
+		case O_SCEN:
+			snprintf(o->names_buf, sizeof(o->names_buf), "%s", optarg);
+			o->n_names = 0;
+			for (char *t = strtok_r(o->names_buf, ",", &save); t && o->n_names < 32;
+			     t = strtok_r(NULL, ",", &save))
+				o->scenario_names[o->n_names++] = t;
+			break;
+		case O_DEPTH:
+			e = parse_list(optarg, "--depth", false, &o->cfg, err);
+			break;
+		case O_SIZE:
+			e = parse_list(optarg, "--size", true, &o->cfg, err);
+			break;
+		case O_REPS:
+			e = parse_uint(optarg, "--repetitions", 1, 100000, &v, err);
+			o->cfg.repetitions = (unsigned)v;
+			break;
+		case O_WARM:
+			e = parse_uint(optarg, "--warmup", 0, 100000, &v, err);
+			o->cfg.warmup = (unsigned)v;
+			break;
+		case O_SEED:
+			/* JSON integers are signed 64-bit: a larger seed could not be recorded. */
+			e = parse_uint(optarg, "--seed", 0, 9223372036854775807ULL, &o->cfg.seed, err);
+			break;
+		case O_PROBE:
+			e = probe_mode_parse(optarg, &o->cfg.probe_mode, err);
+			break;
+		case O_OUT:
+			o->out = optarg;
+			break;
+		case O_CACHE:
+			o->session.cache_dir = optarg;
+			break;
+		case O_WORK:
+			o->session.work_root = optarg;
+			break;
+		case O_LIST:
+			o->list = true;
+			break;
+		case 'h':
+			return 1;
+		case ':':
+			e = bb_err(err, EINVAL, "option '%s' needs a value", argv[optind - 1]);
+			break;
+		default:
+			e = bb_err(err, EINVAL, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (!e && optind < argc)
+		e = bb_err(err, EINVAL, "unexpected argument '%s'", argv[optind]);
+	return e;
+}
+
+struct progress {
+	bool tty;
+	unsigned long long start;
+};
+
+static void show_progress(void *arg, size_t done, size_t total, const struct bench_case *c)
+{
+	struct progress *p = arg;
+	double el = (clock_ns() - p->start) / 1e9, eta = done ? el * (total - done) / done : 0;
+
+	if (!p->tty)
+		return;
+	fprintf(stderr, "\r\033[K[%zu/%zu] %.0fs elapsed, eta %.0fs  %.60s", done, total, el, eta,
+		c->name);
+	if (done == total)
+		fprintf(stderr, "\r\033[K");
+}
+
+static void print_table(const struct run_ctx *ctx, const struct case_list *cases)
+{
+	size_t width = 30;
+
+	for (size_t i = 0; i < cases->n; i++)
+		if (strlen(cases->items[i].name) > width)
+			width = strlen(cases->items[i].name);
+	printf("%-*s %11s %11s %11s %7s %7s  %s\n", (int)width, "case", "median µs", "p90 µs",
+	       "p99 µs", "kernel", "samples", "source");
+	for (size_t i = 0; i < cases->n; i++) {
+		const struct bench_case *c = &cases->items[i];
+		unsigned long long *col;
+		struct stats w, k;
+		size_t nk = 0;
+
+		if (c->error[0] || !c->n_samples) {
+			printf("%-*s  failed: %s\n", (int)width, c->name,
+			       c->error[0] ? c->error : "no samples");
+			continue;
+		}
+		col = malloc(c->n_samples * sizeof(*col));
+		if (!col)
+			return;
+		for (size_t s = 0; s < c->n_samples; s++)
+			col[s] = c->samples[s].wall_ns;
+		stats_compute(col, c->n_samples, &w, NULL);
+		for (size_t s = 0; s < c->n_samples; s++)
+			if (c->samples[s].k.has_kernel)
+				col[nk++] = c->samples[s].k.kernel_ns;
+		printf("%-*s %11.1f %11.1f %11.1f", (int)width, c->name, w.median / 1e3,
+		       w.p90 / 1e3, w.p99 / 1e3);
+		if (nk && stats_compute(col, nk, &k, NULL) == 0 && w.median > 0)
+			printf(" %6.0f%%", 100.0 * k.median / w.median);
+		else
+			printf(" %7s", "-");
+		printf(" %7zu  %s\n", c->n_samples, case_source(ctx, c));
+		free(col);
+	}
+}
+
+static void default_out(char *buf, size_t len)
+{
+	char host[128] = "host", date[16];
+	time_t now = time(NULL);
+
+	gethostname(host, sizeof(host) - 1);
+	strftime(date, sizeof(date), "%Y-%m-%d", localtime(&now));
+	mkdir("results", 0755);
+	snprintf(buf, len, "results/%s-%s.json", date, host);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = { 0 };
+	struct run_ctx ctx = { 0 };
+	struct case_list cases = { 0 };
+	struct session session = { 0 };
+	struct probes probes = { 0 };
+	struct progress prog = { 0 };
+	struct run_meta meta = { 0 };
+	struct bb_error err = { 0 };
+	char out[1024];
+	json_t *doc = NULL;
+	int e, status = 1;
+
+	o.cfg.suite = SUITE_DEFAULT;
+	o.cfg.warmup = ~0u;
+	o.cfg.seed = 1;
+	o.cfg.probe_mode = PROBE_MODE_AUTO;
+	e = parse_args(argc, argv, &o, &err);
+	if (e == 1) {
+		print_help();
+		return 0;
+	}
+	if (e)
+		return usage_error("run", "%s", err.msg);
+	ctx.cfg = &o.cfg;
+	ctx.session = &session;
+	ctx.probes = &probes;
+	if (o.list) {
+		/* Planning touches nothing: it needs neither root nor a session. */
+		snprintf(session.cache_dir, sizeof(session.cache_dir), "%s",
+			 o.session.cache_dir ? o.session.cache_dir : SESSION_DEFAULT_CACHE_DIR);
+		if (run_plan(&ctx, o.scenario_names, o.n_names, &cases, &err)) {
+			case_list_free(&cases);
+			return usage_error("run", "%s", err.msg);
+		}
+		for (size_t i = 0; i < cases.n; i++)
+			printf("%s\n", cases.items[i].name);
+		case_list_free(&cases);
+		return 0;
+	}
+	if (require_root("run", "it creates namespaces, cgroups and overlay mounts and loads "
+				"BPF programs"))
+		return 1;
+	if (o.out)
+		snprintf(out, sizeof(out), "%s", o.out);
+	else
+		default_out(out, sizeof(out));
+
+	if ((e = run_plan(&ctx, o.scenario_names, o.n_names, &cases, &err))) {
+		case_list_free(&cases);
+		return usage_error("run", "%s", err.msg);
+	}
+	o.session.cgroups = true;
+	o.session.cgroup_want = CGROUP_WANT(CGROUP_MEMORY) | CGROUP_WANT(CGROUP_PIDS);
+	prog.tty = isatty(2);
+	prog.start = clock_ns();
+	if ((e = session_open(&session, &o.session, &err)) ||
+	    (e = probes_open(&probes, o.cfg.probe_mode, getpid(), &err)) ||
+	    (e = run_execute(&ctx, &cases, show_progress, &prog, &err)))
+		goto fail;
+	meta.wall_time_s = (clock_ns() - prog.start) / 1e9;
+	meta.repetitions = o.cfg.repetitions ? o.cfg.repetitions : suite_repetitions(o.cfg.suite);
+	meta.warmup = o.cfg.warmup != ~0u ? o.cfg.warmup : suite_warmup(o.cfg.suite);
+	meta.driver = "overlay";
+	meta.overlay_options = "kernel defaults";
+	doc = result_build(&ctx, &cases, &meta, &err);
+	if (!doc || (e = result_write(doc, out, &err)))
+		goto fail;
+	print_table(&ctx, &cases);
+	printf("\n%zu cases, %s suite, wall time %.1f s; results in %s\n", cases.n,
+	       suite_name(o.cfg.suite), meta.wall_time_s, out);
+	status = 0;
+	goto done;
+fail:
+	fprintf(stderr, "boxbench run: %s\n", err.msg);
+done:
+	json_decref(doc);
+	probes_close(&probes);
+	case_list_free(&cases);
+	if (session_close(&session, &err) && status == 0) {
+		fprintf(stderr, "boxbench run: %s\n", err.msg);
+		status = 1;
+	}
+	return status;
+}
