@@ -34,9 +34,17 @@ const char *host_fs_name(const char *path)
 		{ 0xE0F5E1E2, "erofs" },    { 0x73717368, "squashfs" },
 	};
 	struct statfs st;
+	char dir[4096];
 
-	if (statfs(path, &st) < 0)
-		return "unknown";
+	/* A dir not made yet (the stack cache on a first run) will be on its parent's fs. */
+	snprintf(dir, sizeof(dir), "%s", path);
+	while (statfs(dir, &st) < 0) {
+		char *slash = strrchr(dir, '/');
+
+		if (!slash || slash == dir)
+			return statfs("/", &st) < 0 ? "unknown" : host_fs_name("/");
+		*slash = '\0';
+	}
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if ((unsigned long)st.f_type == known[i].magic)
 			return known[i].name;

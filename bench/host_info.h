@@ -7,7 +7,8 @@
 
 /* The first "cpu MHz" of /proc/cpuinfo, rounded; 0 when the kernel does not say. */
 int host_mhz_per_cpu(void);
-/* "ext4", "xfs", "btrfs", "tmpfs", ... for the file system holding path; "unknown". */
+/* "ext4", "xfs", "btrfs", "tmpfs", ... for the file system holding path (or, while path does
+ * not exist yet, its nearest existing parent); "unknown". */
 const char *host_fs_name(const char *path);
 
 /* The kernel config flags that matter to boxbench, from /proc/config.gz or

@@ -1,12 +1,16 @@
 /* The copyup scenario: what the first modification of a lower file costs on overlay, by its
  * size, the layer it comes from, the call that triggers the copy (open for write, truncate,
- * chmod, link) and the mount's options (metacopy copies only metadata on chmod; volatile skips
- * the fsync that ends every copy-up).
+ * chmod, link) and the mount's options (metacopy copies only metadata on chmod and link;
+ * volatile skips the fsync that ends every copy-up of data).
  *
  * Every iteration needs a file not yet copied up, and a stack holds one per size and layer, so
  * each iteration mounts a fresh overlay on an emptied upper/work pair, outside the timed span.
  * Also outside it: copying up the file's parent dir and resolving the file, so the span holds
- * the file's own copy-up and nothing the lookup scenario already measures. */
+ * the file's own copy-up and nothing the lookup scenario already measures.
+ *
+ * The layers and the upper dir share one file system: the stack cache's (fs:<its name>), and in
+ * the full suite also xfs and btrfs on loop images made for the run (reflink lets a copy-up
+ * clone instead of copy), with the stack built on them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,9 +19,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backing_fs.h"
+#include "fsutil.h"
 #include "ovl_fixture.h"
 #include "scenario.h"
 #include "session.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 extern const struct scenario scenario_copyup;
 
@@ -32,7 +40,7 @@ static const char *const opts_names[] = { "default", "metacopy", "volatile" };
 #define GiB (1024ULL * 1024 * 1024)
 
 static const unsigned quick_depths[] = { 8 }, default_depths[] = { 8, 64 },
-		      full_depths[] = { 1, 8, 64 };
+		      full_depths[] = { 8, 64 };
 static const unsigned long long quick_sizes[] = { 4 * KiB, 1 * MiB },
 				default_sizes[] = { 0, 4 * KiB, 64 * KiB, 1 * MiB, 16 * MiB },
 				full_sizes[] = {
@@ -41,20 +49,37 @@ static const unsigned long long quick_sizes[] = { 4 * KiB, 1 * MiB },
 /* Full adds one sparse file: 4 KiB of data, then a hole to 1 GiB (copy-up skips holes). */
 #define SPARSE_SIZE GiB
 
-enum { ARG_DEPTH, ARG_SIZE, ARG_TOP, ARG_TRIGGER, ARG_OPTS, ARG_SPARSE };
+enum { ARG_DEPTH, ARG_SIZE, ARG_TOP, ARG_TRIGGER, ARG_OPTS, ARG_SPARSE, ARG_LOOPFS };
+
+/* The file systems full runs on loop images besides the cache's own, at its first depth. */
+static const enum backing_fs loop_fs[] = { FS_EXT4, FS_XFS, FS_BTRFS };
+
+#define LOOP_IMAGE_SIZE (4 * GiB) /* sparse: the stacks (~170 MiB) and one upper at a time */
+#define NO_LOOPFS	(-1)
+
+/* One loop-mounted file system per kind, shared by every case on it: the first case to need it
+ * mounts it and builds the stack there, the last one's teardown takes it away. */
+static struct loop_backing {
+	struct backing_fs_mount m;
+	char dir[320]; /* the mount point; the stacks and the cases' dirs are inside */
+	unsigned users;
+	char error[300]; /* why it could not be made: every case on it fails the same way */
+} loops[N(loop_fs)];
 
 struct copyup_state {
 	struct layer_stack stack;
 	struct ovl_fixture fx;
 	char path[96]; /* the planted file, relative to the merged root */
 	char link[112]; /* where TRIG_LINK puts its new name */
+	struct loop_backing *loop; /* the loop file system it holds, or NULL */
 	int cwd; /* where to come back after working inside the mount */
 	bool have_cwd;
 };
 
 static size_t copyup_sizes(const struct run_ctx *ctx, const unsigned long long **out)
 {
-	return run_sizes(ctx, quick_sizes, 2, default_sizes, 5, full_sizes, 6, out);
+	return run_sizes(ctx, quick_sizes, N(quick_sizes), default_sizes, N(default_sizes),
+			 full_sizes, N(full_sizes), out);
 }
 
 /* Default keeps the size sweep for the plain first write, and each other trigger, option and
@@ -92,7 +117,7 @@ static bool copyup_wanted(const struct run_ctx *ctx, bool first_depth, unsigned 
 	return trio && tr == TRIG_OPEN_W;
 }
 
-static int add_case(struct case_list *cases, const char *fs, unsigned depth,
+static int add_case(struct case_list *cases, const char *fs, int loopfs, unsigned depth,
 		    unsigned long long size, bool sparse, bool top, enum trigger tr,
 		    enum copyup_opts o, struct bb_error *err)
 {
@@ -115,7 +140,33 @@ static int add_case(struct case_list *cases, const char *fs, unsigned depth,
 	c->arg[ARG_TRIGGER] = tr;
 	c->arg[ARG_OPTS] = o;
 	c->arg[ARG_SPARSE] = sparse;
+	c->arg[ARG_LOOPFS] = loopfs;
 	c->func_metric = FUNC_COPY_UP;
+	return 0;
+}
+
+/* The cases of one file system at one depth. */
+static int plan_fs(const struct run_ctx *ctx, struct case_list *cases, const char *fs, int loopfs,
+		   unsigned depth, bool first, const unsigned long long *sizes, size_t ns,
+		   struct bb_error *err)
+{
+	bool sparse = ctx->cfg->suite == SUITE_FULL && !ctx->cfg->n_sizes;
+	int e;
+
+	for (size_t s = 0; s < ns + sparse; s++) {
+		unsigned long long size = s < ns ? sizes[s] : SPARSE_SIZE;
+
+		for (int top = 0; top <= 1; top++)
+			for (int tr = 0; tr < N_TRIGGERS; tr++)
+				for (int o = 0; o < N_OPTS; o++) {
+					if (!copyup_wanted(ctx, first, size, top, tr, o))
+						continue;
+					e = add_case(cases, fs, loopfs, depth, size, s >= ns, top,
+						     tr, o, err);
+					if (e)
+						return e;
+				}
+	}
 	return 0;
 }
 
@@ -123,9 +174,9 @@ static int copyup_plan(const struct run_ctx *ctx, struct case_list *cases, struc
 {
 	const unsigned *depths;
 	const unsigned long long *sizes;
-	size_t nd = run_depths(ctx, quick_depths, 1, default_depths, 2, full_depths, 3, &depths);
+	size_t nd = run_depths(ctx, quick_depths, N(quick_depths), default_depths,
+			       N(default_depths), full_depths, N(full_depths), &depths);
 	size_t ns = copyup_sizes(ctx, &sizes);
-	bool sparse = ctx->cfg->suite == SUITE_FULL && !ctx->cfg->n_sizes;
 	/* The stacks live in the cache dir; the session may not have named it yet. */
 	const char *fs = ovl_fixture_fs_name(
 		ctx->session->cache_dir[0] ? ctx->session->cache_dir : SESSION_DEFAULT_CACHE_DIR);
@@ -139,22 +190,62 @@ static int copyup_plan(const struct run_ctx *ctx, struct case_list *cases, struc
 	for (size_t d = 0; d < nd; d++) {
 		bool first = d == 0 || ctx->cfg->n_depths;
 
-		for (size_t s = 0; s < ns + sparse; s++) {
-			unsigned long long size = s < ns ? sizes[s] : SPARSE_SIZE;
-
-			for (int top = 0; top <= 1; top++)
-				for (int tr = 0; tr < N_TRIGGERS; tr++)
-					for (int o = 0; o < N_OPTS; o++) {
-						if (!copyup_wanted(ctx, first, size, top, tr, o))
-							continue;
-						e = add_case(cases, fs, depths[d], size, s >= ns,
-							     top, tr, o, err);
-						if (e)
-							return e;
-					}
+		if ((e = plan_fs(ctx, cases, fs, NO_LOOPFS, depths[d], first, sizes, ns, err)))
+			return e;
+		/* Other file systems: full only, at its first depth (depth changes little). */
+		if (ctx->cfg->suite != SUITE_FULL || d)
+			continue;
+		for (size_t f = 0; f < N(loop_fs); f++) {
+			if (!strcmp(fs, backing_fs_name(loop_fs[f])))
+				continue;
+			e = plan_fs(ctx, cases, backing_fs_name(loop_fs[f]), (int)f, depths[d],
+				    first, sizes, ns, err);
+			if (e)
+				return e;
 		}
 	}
 	return 0;
+}
+
+static int loop_acquire(struct run_ctx *ctx, struct copyup_state *st, int f, struct bb_error *err)
+{
+	struct loop_backing *lb = &loops[f];
+	const char *name = backing_fs_name(loop_fs[f]);
+	int e;
+
+	if (lb->error[0])
+		return bb_err(err, EIO, "%s", lb->error);
+	if (!lb->users) {
+		snprintf(lb->dir, sizeof(lb->dir), "%s/copyup-%s", ctx->session->workdir, name);
+		e = mkdir_p(lb->dir, 0755, err);
+		if (!e)
+			e = backing_fs_mount(&lb->m, loop_fs[f], ctx->session->workdir, lb->dir,
+					     LOOP_IMAGE_SIZE, err);
+		if (e) {
+			rmdir(lb->dir);
+			bb_err_wrap(
+				err,
+				"cannot make the %s file system the fs:%s cases run on (scripts/"
+				"deps.sh installs its mkfs)",
+				name, name);
+			snprintf(lb->error, sizeof(lb->error), "%s", err->msg);
+			return e;
+		}
+	}
+	lb->users++;
+	st->loop = lb;
+	return 0;
+}
+
+static void loop_release(struct copyup_state *st)
+{
+	struct loop_backing *lb = st->loop;
+
+	st->loop = NULL;
+	if (!lb || --lb->users)
+		return;
+	backing_fs_umount(&lb->m, NULL);
+	rmdir(lb->dir);
 }
 
 static int copyup_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_error *err)
@@ -163,13 +254,23 @@ static int copyup_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_err
 	struct ovl_options o = { 0 };
 	struct layer_stack_params p;
 	const unsigned long long *sizes;
-	const char *want_fs = case_value(c, "fs"), *work_fs;
+	const char *want_fs = case_value(c, "fs"), *cache = ctx->session->cache_dir,
+		   *work = ctx->session->workdir;
 	unsigned long long size = (unsigned long long)c->arg[ARG_SIZE];
+	char loop_cache[400];
 	int e;
 
 	if (!st)
 		return bb_err(err, ENOMEM, "out of memory");
 	c->priv = st;
+	if (c->arg[ARG_LOOPFS] != NO_LOOPFS) {
+		/* Stack and upper dirs both on the loop file system, built there for the run. */
+		if ((e = loop_acquire(ctx, st, (int)c->arg[ARG_LOOPFS], err)))
+			return e;
+		snprintf(loop_cache, sizeof(loop_cache), "%s/stacks", st->loop->dir);
+		cache = loop_cache;
+		work = st->loop->dir;
+	}
 	layer_stack_params_default(&p);
 	p.depth = (unsigned)c->arg[ARG_DEPTH];
 	p.seed = ctx->cfg->seed;
@@ -182,28 +283,28 @@ static int copyup_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_err
 		p.n_copyup_sizes = copyup_sizes(ctx, &sizes);
 		memcpy(p.copyup_sizes, sizes, p.n_copyup_sizes * sizeof(*sizes));
 	}
-	if ((e = layer_stack_build(&st->stack, &p, ctx->session->cache_dir, err)))
+	if ((e = layer_stack_build(&st->stack, &p, cache, err)))
 		return e;
 	if (strcmp(want_fs, ovl_fixture_fs_name(st->stack.dir)))
-		return bb_err(err, EXDEV,
-			      "the case was planned for layers on %s but the stack cache %s is on "
-			      "%s; plan and run with the same --cache-dir",
-			      want_fs, ctx->session->cache_dir, ovl_fixture_fs_name(st->stack.dir));
-	work_fs = ovl_fixture_fs_name(ctx->session->workdir);
-	if (strcmp(want_fs, work_fs))
+		return bb_err(
+			err, EXDEV,
+			"the case was named for layers on %s, but the stack cache %s is on %s: "
+			"its results would carry the wrong fs, so it does not run (the run "
+			"must name its cases with the cache dir it uses)",
+			want_fs, cache, ovl_fixture_fs_name(st->stack.dir));
+	if (strcmp(want_fs, ovl_fixture_fs_name(work)))
 		return bb_err(err, EXDEV,
 			      "the upper layers would be on %s (work dir %s) and the lower ones on "
 			      "%s (stack cache %s): a copy-up across file systems is not what "
 			      "fs:%s names; give --work-dir on the cache dir's file system",
-			      work_fs, ctx->session->workdir, want_fs, ctx->session->cache_dir,
-			      want_fs);
+			      ovl_fixture_fs_name(work), work, want_fs, cache, want_fs);
 	snprintf(st->path, sizeof(st->path), "copyup/%s-%llu", c->arg[ARG_TOP] ? "top" : "bottom",
 		 size);
 	snprintf(st->link, sizeof(st->link), "%s.link", st->path);
 	o.metacopy = c->arg[ARG_OPTS] == OPTS_METACOPY;
 	o.volatile_mount = c->arg[ARG_OPTS] == OPTS_VOLATILE;
-	if ((e = ovl_fixture_init(&st->fx, &st->stack, ctx->session->workdir, "copyup",
-				  MOUNT_API_FSCONFIG, &o, err)))
+	/* mount(2), as for lookup: the API changes nothing once mounted. */
+	if ((e = ovl_fixture_init(&st->fx, &st->stack, work, "copyup", MOUNT_API_LEGACY, &o, err)))
 		return e;
 	st->cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (st->cwd < 0)
@@ -277,7 +378,8 @@ static int copyup_iterate(struct run_ctx *ctx, struct bench_case *c, struct samp
 	int e, back;
 
 	(void)ctx;
-	if ((e = ovl_fixture_wipe(&st->fx, err)) || (e = ovl_fixture_mount(&st->fx, NULL, err)))
+	/* The pair is empty: fresh from setup, or wiped at the end of the last iteration. */
+	if ((e = ovl_fixture_mount(&st->fx, NULL, err)))
 		return e;
 	/* Names relative to the mount's root make every trigger walk the same two components. */
 	if (chdir(st->fx.merged) < 0) {
@@ -299,7 +401,9 @@ static int copyup_iterate(struct run_ctx *ctx, struct bench_case *c, struct samp
 		ovl_fixture_umount(&st->fx, NULL, NULL);
 		return e;
 	}
-	if ((e = ovl_fixture_umount(&st->fx, NULL, err)))
+	/* Wiped now rather than before the next mount: a case holds no copied data (up to 64 MiB)
+	 * while the other cases run. */
+	if ((e = ovl_fixture_umount(&st->fx, NULL, err)) || (e = ovl_fixture_wipe(&st->fx, err)))
 		return e;
 	span->tid = getpid();
 	span->t0 = t[0];
@@ -318,6 +422,7 @@ static void copyup_teardown(struct run_ctx *ctx, struct bench_case *c)
 		layer_stack_free(&st->stack);
 		if (st->have_cwd)
 			close(st->cwd);
+		loop_release(st);
 	}
 	free(st);
 	c->priv = NULL;

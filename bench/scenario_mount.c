@@ -1,7 +1,9 @@
 /* The mount scenario: what mounting and unmounting an overlay costs, by the number of lower
  * layers and the mount API (one page of mount(2) data, or one fsconfig call per layer). Each
  * iteration mounts on a fresh upper/work pair, as a container's first mount does; the pair is
- * wiped outside the timed span. */
+ * wiped outside the timed span. When the layers' absolute paths pass mount(2)'s one page (about
+ * depth 100 with the default cache dir), mount(2) names them relative to the stack's l/ dir, as
+ * containers/storage does, and changes into it outside the span. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,8 @@
 
 #include "ovl_fixture.h"
 #include "scenario.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 extern const struct scenario scenario_mount;
 
@@ -25,7 +29,7 @@ static int mount_plan(const struct run_ctx *ctx, struct case_list *cases, struct
 			      full[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 500 };
 	static const enum mount_api apis[] = { MOUNT_API_LEGACY, MOUNT_API_FSCONFIG };
 	const unsigned *depths;
-	size_t nd = run_depths(ctx, quick, 2, deflt, 8, full, 10, &depths);
+	size_t nd = run_depths(ctx, quick, N(quick), deflt, N(deflt), full, N(full), &depths);
 
 	for (size_t a = 0; a < 2; a++) {
 		for (size_t i = 0; i < nd; i++) {

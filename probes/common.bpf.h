@@ -43,16 +43,4 @@ static __always_inline void fill_common(struct event *e, __u32 kind, __u32 id, _
 	e->ret = 0;
 }
 
-static __always_inline __u32 log2_slot(__u64 v)
-{
-	__u32 slot = 0;
-
-	/* Bounded for the verifier: 64-bit values fit 64 halvings; slots stop at the last. */
-	for (int i = 0; i < 64 && v > 1; i++) {
-		v >>= 1;
-		slot++;
-	}
-	return slot < HIST_SLOTS ? slot : HIST_SLOTS - 1;
-}
-
 #endif

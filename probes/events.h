@@ -41,11 +41,4 @@ struct event {
 	__u32 aux; /* EV_FORK: child pid; EV_CGROUP_ATTACH: the task moved */
 };
 
-#define HIST_SLOTS     32 /* log2 buckets of nanoseconds */
-#define SYSCALL_NR_MAX 1024
-
-struct hist {
-	__u64 slots[HIST_SLOTS];
-};
-
 #endif

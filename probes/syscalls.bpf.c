@@ -21,14 +21,6 @@ struct {
 	__type(value, struct entry);
 } entries SEC(".maps");
 
-/* Per syscall number, a log2 histogram of its latency: for counts too many to send. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, SYSCALL_NR_MAX);
-	__type(key, __u32);
-	__type(value, struct hist);
-} hists SEC(".maps");
-
 static __always_inline int on_enter(long nr)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -47,7 +39,6 @@ static __always_inline int on_exit(long ret)
 	__u32 tid = (__u32)id, nr;
 	struct entry *en;
 	struct event *ev;
-	struct hist *h, zero = {};
 
 	/* A fork's child returns from clone without having entered it: no entry, no event. */
 	en = bpf_map_lookup_elem(&entries, &tid);
@@ -61,16 +52,6 @@ static __always_inline int on_exit(long ret)
 		ev->end_ns = now;
 		ev->ret = ret;
 		bpf_ringbuf_submit(ev, 0);
-	}
-	h = bpf_map_lookup_elem(&hists, &nr);
-	if (!h) {
-		bpf_map_update_elem(&hists, &nr, &zero, BPF_NOEXIST);
-		h = bpf_map_lookup_elem(&hists, &nr);
-	}
-	if (h) {
-		__u32 slot = log2_slot(now - en->ts);
-
-		__sync_fetch_and_add(&h->slots[slot], 1);
 	}
 	bpf_map_delete_elem(&entries, &tid);
 	return 0;

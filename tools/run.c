@@ -271,10 +271,12 @@ int cmd_run(int argc, char **argv)
 	ctx.cfg = &o.cfg;
 	ctx.session = &session;
 	ctx.probes = &probes;
+	/* Planning reads the cache dir (a case names the file system its layers are on), so
+	 * it is known before the session opens. */
+	snprintf(session.cache_dir, sizeof(session.cache_dir), "%s",
+		 o.session.cache_dir ? o.session.cache_dir : SESSION_DEFAULT_CACHE_DIR);
 	if (o.list) {
 		/* Planning touches nothing: it needs neither root nor a session. */
-		snprintf(session.cache_dir, sizeof(session.cache_dir), "%s",
-			 o.session.cache_dir ? o.session.cache_dir : SESSION_DEFAULT_CACHE_DIR);
 		if (run_plan(&ctx, o.scenario_names, o.n_names, &cases, &err)) {
 			case_list_free(&cases);
 			return usage_error("run", "%s", err.msg);
