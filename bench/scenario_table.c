@@ -2,14 +2,20 @@
  * its own bench/scenario_<name>.c. */
 #include "scenario.h"
 
+extern const struct scenario scenario_ns;
+extern const struct scenario scenario_cgroup;
 extern const struct scenario scenario_mount;
+extern const struct scenario scenario_pivot;
 extern const struct scenario scenario_copyup;
 extern const struct scenario scenario_lookup;
 extern const struct scenario scenario_readdir;
 extern const struct scenario scenario_start;
 
 const struct scenario *const scenarios[] = {
+	&scenario_ns,
+	&scenario_cgroup,
 	&scenario_mount,
+	&scenario_pivot,
 	&scenario_copyup,
 	&scenario_lookup,
 	&scenario_readdir,

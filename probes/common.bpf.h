@@ -14,6 +14,8 @@ struct {
 	__type(value, __u8);
 } tracked SEC(".maps");
 
+/* Events are submitted with BPF_RB_NO_WAKEUP: the harness drains the buffer when it wants
+ * the events, and a wakeup (a VM exit here) would land on the next timed syscall. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20);

@@ -43,7 +43,7 @@ static __always_inline int func_exit(__u32 metric)
 		fill_common(ev, EV_FUNC, metric, id);
 		ev->start_ns = *start;
 		ev->end_ns = bpf_ktime_get_ns();
-		bpf_ringbuf_submit(ev, 0);
+		bpf_ringbuf_submit(ev, BPF_RB_NO_WAKEUP);
 	}
 	bpf_map_delete_elem(&starts, &key);
 	return 0;

@@ -51,7 +51,7 @@ static __always_inline int on_exit(long ret)
 		ev->start_ns = en->ts;
 		ev->end_ns = now;
 		ev->ret = ret;
-		bpf_ringbuf_submit(ev, 0);
+		bpf_ringbuf_submit(ev, BPF_RB_NO_WAKEUP);
 	}
 	bpf_map_delete_elem(&entries, &tid);
 	return 0;
@@ -72,7 +72,7 @@ static __always_inline int on_fork(__u32 parent_tgid, __u32 child_tgid)
 		fill_common(ev, EV_FORK, 0, bpf_get_current_pid_tgid());
 		ev->start_ns = ev->end_ns = bpf_ktime_get_ns();
 		ev->aux = child_tgid;
-		bpf_ringbuf_submit(ev, 0);
+		bpf_ringbuf_submit(ev, BPF_RB_NO_WAKEUP);
 	}
 	return 0;
 }
@@ -89,7 +89,7 @@ static __always_inline int on_mark(__u32 kind, __u32 aux)
 		fill_common(ev, kind, 0, id);
 		ev->start_ns = ev->end_ns = bpf_ktime_get_ns();
 		ev->aux = aux;
-		bpf_ringbuf_submit(ev, 0);
+		bpf_ringbuf_submit(ev, BPF_RB_NO_WAKEUP);
 	}
 	return 0;
 }

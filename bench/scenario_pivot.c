@@ -1,0 +1,399 @@
+/* The pivot scenario: what switching a process's root costs, by pivot_root(".", ".") and a
+ * detaching umount of the old root (as crun and runc do), by chroot(".") alone, and by
+ * mount(".", "/", MS_MOVE) then chroot(".") (as switch_root does where pivot_root cannot), with
+ * 0 or 100 (1000 in full) extra mounts in the namespace, which pivot_root's umount detaches. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "scenario.h"
+
+extern const struct scenario scenario_pivot;
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* Linux 5.14; older kernels refuse it and fault as before */
+#endif
+
+enum pivot_method { PIVOT_ROOT, PIVOT_CHROOT, PIVOT_MOVE, N_METHODS };
+
+static const char *const method_names[N_METHODS] = {
+	[PIVOT_ROOT] = "pivot_root",
+	[PIVOT_CHROOT] = "chroot",
+	[PIVOT_MOVE] = "move",
+};
+
+/* How long a child may take to report before it is called stuck. */
+#define PIVOT_TIMEOUT_MS 30000
+
+/* c->arg[]: what a case does. */
+enum { ARG_METHOD, ARG_MOUNTS };
+
+struct pivot_state {
+	char dir[300]; /* the case's dir in the work dir: root/ and the mount points m/<i> */
+	int mntns_fd; /* the namespace holding the extra mounts, which every child copies */
+};
+
+/* What a child reports: the span, or the step that failed and its errno. */
+struct pivot_msg {
+	int32_t err;
+	uint64_t t0, t1;
+	char step[40];
+};
+
+static int pivot_plan(const struct run_ctx *ctx, struct case_list *cases, struct bb_error *err)
+{
+	static const unsigned mounts[] = { 0, 100, 1000 };
+	size_t nm = ctx->cfg->suite == SUITE_FULL ? 3 : 2;
+
+	for (int m = 0; m < N_METHODS; m++) {
+		for (size_t i = 0; i < nm; i++) {
+			struct bench_case *c = case_add(cases, &scenario_pivot, err);
+
+			if (!c)
+				return -ENOMEM;
+			case_param(c, "method", "%s", method_names[m]);
+			case_param(c, "mounts", "%u", mounts[i]);
+			c->arg[ARG_METHOD] = m;
+			c->arg[ARG_MOUNTS] = mounts[i];
+			if (m == PIVOT_ROOT)
+				c->func_metric = FUNC_PIVOT_ROOT;
+		}
+	}
+	return 0;
+}
+
+/* Reads one whole record, waiting at most PIVOT_TIMEOUT_MS; -EPIPE when the writer is gone. */
+static int pivot_read_msg(int fd, struct pivot_msg *m)
+{
+	size_t got = 0;
+
+	while (got < sizeof(*m)) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int r = poll(&p, 1, PIVOT_TIMEOUT_MS);
+		ssize_t n;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -ETIMEDOUT;
+		n = read(fd, (char *)m + got, sizeof(*m) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EPIPE;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+static void pivot_reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+static void pivot_step_failed(struct pivot_msg *m, const char *step)
+{
+	m->err = errno;
+	snprintf(m->step, sizeof(m->step), "%s", step);
+}
+
+/* The namespace every child of the case starts from, with n tmpfs mounts on m/<i>, kept by an
+ * fd: a child makes it, the harness opens its /proc/<pid>/ns/mnt, the child leaves. It is a copy
+ * of the harness's namespace as set-up finds it (before copyup, lookup and readdir hold their
+ * mounts), so what the other scenarios mount never changes these cases. */
+static int pivot_hold_mounts(struct pivot_state *st, unsigned n, struct bb_error *err)
+{
+	struct pivot_msg m = { 0 };
+	int rep[2], hold[2], e = 0;
+	char path[400];
+	pid_t pid;
+
+	if (pipe2(rep, O_CLOEXEC) < 0)
+		return bb_err(err, errno, "cannot make a pipe: %s", errno_name(errno));
+	if (pipe2(hold, O_CLOEXEC) < 0) {
+		e = bb_err(err, errno, "cannot make a pipe: %s", errno_name(errno));
+		close(rep[0]);
+		close(rep[1]);
+		return e;
+	}
+	pid = fork();
+	if (pid == 0) {
+		char b;
+
+		close(rep[0]);
+		close(hold[1]);
+		/* The harness's namespace is all private, and so is the copy. */
+		if (unshare(CLONE_NEWNS) < 0)
+			pivot_step_failed(&m, "unshare(CLONE_NEWNS)");
+		for (unsigned i = 0; i < n && !m.err; i++) {
+			snprintf(path, sizeof(path), "%s/m/%u", st->dir, i);
+			if (mount("boxbench", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k") < 0)
+				pivot_step_failed(&m, "mount a tmpfs on m/<i>");
+		}
+		if (write(rep[1], &m, sizeof(m)) != sizeof(m) || m.err)
+			_exit(1);
+		while (read(hold[0], &b, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(rep[1]);
+	close(hold[0]);
+	if (pid < 0) {
+		e = bb_err(err, errno, "cannot fork the mount holder: %s", errno_name(errno));
+		goto out;
+	}
+	if ((e = pivot_read_msg(rep[0], &m))) {
+		e = bb_err(err, -e, "the mount holder died before reporting: %s", errno_name(-e));
+		goto out;
+	}
+	if (m.err) {
+		e = bb_err(err, m.err,
+			   "cannot make %u mounts in a new mount namespace: %s: %s (%s)", n, m.step,
+			   errno_name(m.err),
+			   m.err == ENOSPC ? "/proc/sys/fs/mount-max is reached; raise it"
+					   : strerror(m.err));
+		goto out;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	st->mntns_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (st->mntns_fd < 0)
+		e = bb_err(err, errno, "cannot open %s: %s (is /proc mounted?)", path,
+			   errno_name(errno));
+out:
+	close(hold[1]); /* the holder leaves; the namespace lives on in st->mntns_fd */
+	close(rep[0]);
+	if (pid > 0 && e)
+		kill(pid, SIGKILL);
+	if (pid > 0)
+		pivot_reap(pid);
+	return e;
+}
+
+static int pivot_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_error *err)
+{
+	static unsigned long cases;
+	struct pivot_state *st = calloc(1, sizeof(*st));
+	unsigned n = (unsigned)c->arg[ARG_MOUNTS];
+	char path[400];
+	int e;
+
+	if (!st)
+		return bb_err(err, ENOMEM, "out of memory");
+	st->mntns_fd = -1;
+	c->priv = st;
+	snprintf(st->dir, sizeof(st->dir), "%s/pivot-%lu", ctx->session->workdir, cases++);
+	snprintf(path, sizeof(path), "%s/root", st->dir);
+	if ((e = mkdir_p(path, 0755, err)))
+		return e;
+	snprintf(path, sizeof(path), "%s/m", st->dir);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return bb_err(err, errno, "cannot create %s: %s", path, errno_name(errno));
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/m/%u", st->dir, i);
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return bb_err(err, errno,
+				      "cannot create the mount point %s: %s (free room "
+				      "there or choose another --work-dir)",
+				      path, errno_name(errno));
+	}
+	return pivot_hold_mounts(st, n, err);
+}
+
+/* The switch itself, [t0, t1]. Its own function, so that the child can map its code before
+ * running it (see pivot_child). The strings live on the stack, which the child has written
+ * already: a string constant would be read from a page of the binary the child has not touched
+ * yet, and that page fault would be timed inside the syscall. */
+static __attribute__((noinline)) void pivot_switch(enum pivot_method method, struct pivot_msg *m)
+{
+	char dot[] = ".", slash[] = "/";
+
+	switch (method) {
+	case PIVOT_ROOT:
+		/* The old root ends up stacked on "." and its umount takes it, and every mount
+		 * below it, away: no directory for it in the new root is needed. */
+		m->t0 = clock_ns();
+		if (syscall(SYS_pivot_root, dot, dot) < 0) {
+			pivot_step_failed(m, "pivot_root(\".\", \".\")");
+			break;
+		}
+		if (umount2(dot, MNT_DETACH) < 0) {
+			pivot_step_failed(m, "umount2(\".\", MNT_DETACH)");
+			break;
+		}
+		m->t1 = clock_ns();
+		break;
+	case PIVOT_CHROOT:
+		m->t0 = clock_ns();
+		if (chroot(dot) < 0) {
+			pivot_step_failed(m, "chroot(\".\")");
+			break;
+		}
+		m->t1 = clock_ns();
+		break;
+	default:
+		m->t0 = clock_ns();
+		if (mount(dot, slash, NULL, MS_MOVE, NULL) < 0) {
+			pivot_step_failed(m, "mount(\".\", \"/\", MS_MOVE)");
+			break;
+		}
+		if (chroot(dot) < 0) {
+			pivot_step_failed(m, "chroot(\".\")");
+			break;
+		}
+		m->t1 = clock_ns();
+		break;
+	}
+}
+
+/* The child: its own copy of the case's namespace, a tmpfs new root, then the switch. Only
+ * the switch is inside [t0, t1]. */
+static __attribute__((noreturn)) void pivot_child(const struct pivot_state *st,
+						  enum pivot_method method, int report_fd)
+{
+	char empty[] = "";
+	struct pivot_msg m = { 0 };
+	char root[400];
+	struct statfs sfs;
+
+	snprintf(root, sizeof(root), "%s/root", st->dir);
+	if (setns(st->mntns_fd, CLONE_NEWNS) < 0)
+		pivot_step_failed(&m, "setns to the case's namespace");
+	else if (unshare(CLONE_NEWNS) < 0)
+		pivot_step_failed(&m, "unshare(CLONE_NEWNS)");
+	else if (mount("boxbench", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k") < 0)
+		pivot_step_failed(&m, "mount the tmpfs new root");
+	else if (chdir(root) < 0)
+		pivot_step_failed(&m, "chdir to the new root");
+	if (m.err)
+		goto report;
+	/* A forked child maps the harness's code lazily, page by page, and each first touch is a
+	 * minor fault (several µs each on this guest). Mapping the switch's pages now, and
+	 * calls that fail at once (an empty path) for the libc wrappers, keep those faults out of
+	 * the timed calls. */
+	madvise((void *)((uintptr_t)pivot_switch & ~(uintptr_t)4095), 8192, MADV_POPULATE_READ);
+	syscall(SYS_pivot_root, empty, empty);
+	umount2(empty, MNT_DETACH);
+	mount(empty, empty, NULL, MS_MOVE, NULL);
+	chroot(empty);
+	clock_ns();
+
+	pivot_switch(method, &m);
+	/* The switch must have happened: "/" is now the tmpfs. */
+	errno = 0;
+	if (!m.err && (chdir("/") < 0 || statfs("/", &sfs) < 0 || sfs.f_type != TMPFS_MAGIC)) {
+		m.err = errno ? errno : EXDEV;
+		snprintf(m.step, sizeof(m.step), "check that / is the new root");
+	}
+report:
+	if (write(report_fd, &m, sizeof(m)) != sizeof(m))
+		_exit(1);
+	_exit(0);
+}
+
+static const char *pivot_hint(int e)
+{
+	switch (e) {
+	case EPERM:
+		return "boxbench needs root with CAP_SYS_ADMIN and CAP_SYS_CHROOT";
+	case EINVAL:
+		return "pivot_root and MS_MOVE refuse a shared mount or a root that is not a "
+		       "mount point (an initramfs); run boxbench from a real root file system";
+	case EBUSY:
+		return "the new root is already the root, or is mounted twice there";
+	case EXDEV:
+		return "the switch returned success but / is not the new root";
+	case ETIMEDOUT:
+		return "the child got stuck in the kernel; see dmesg";
+	case EPIPE:
+		return "it was killed (by the OOM killer?) or crashed; see dmesg";
+	default:
+		return strerror(e);
+	}
+}
+
+static int pivot_iterate(struct run_ctx *ctx, struct bench_case *c, struct sample *s,
+			 struct timed_span *span, struct bb_error *err)
+{
+	struct pivot_state *st = c->priv;
+	struct pivot_msg m = { 0 };
+	int rep[2], e = 0;
+	pid_t pid;
+
+	(void)ctx;
+	if (pipe2(rep, O_CLOEXEC) < 0)
+		return bb_err(err, errno, "cannot make a pipe: %s", errno_name(errno));
+	pid = fork();
+	if (pid == 0) {
+		close(rep[0]);
+		pivot_child(st, (enum pivot_method)c->arg[ARG_METHOD], rep[1]);
+	}
+	close(rep[1]);
+	if (pid < 0) {
+		e = bb_err(err, errno, "cannot fork: %s", errno_name(errno));
+		close(rep[0]);
+		return e;
+	}
+	if ((e = pivot_read_msg(rep[0], &m)))
+		e = bb_err(err, -e, "the %s child died before reporting: %s (%s)",
+			   method_names[c->arg[ARG_METHOD]], errno_name(-e), pivot_hint(-e));
+	else if (m.err)
+		e = bb_err(err, m.err,
+			   "cannot switch root by %s with %lld extra mounts: %s: %s (%s)",
+			   method_names[c->arg[ARG_METHOD]], c->arg[ARG_MOUNTS], m.step,
+			   errno_name(m.err), pivot_hint(m.err));
+	close(rep[0]);
+	/* Reaped before returning: its namespace is gone before the next iteration, and its
+	 * events are in the probes' ring buffer for run.c to drain. */
+	if (e)
+		kill(pid, SIGKILL);
+	pivot_reap(pid);
+	if (e)
+		return e;
+	span->tid = pid;
+	span->t0 = m.t0;
+	span->t1 = m.t1;
+	s->wall_ns = m.t1 - m.t0;
+	return 0;
+}
+
+static void pivot_teardown(struct run_ctx *ctx, struct bench_case *c)
+{
+	struct pivot_state *st = c->priv;
+
+	(void)ctx;
+	if (!st)
+		return;
+	/* The last reference: the namespace and its mounts go now, after every sample. */
+	if (st->mntns_fd >= 0)
+		close(st->mntns_fd);
+	if (st->dir[0])
+		remove_tree(st->dir, NULL);
+	free(st);
+	c->priv = NULL;
+}
+
+const struct scenario scenario_pivot = {
+	.name = "pivot",
+	.summary = "switching root in a new mount namespace: pivot_root + detach, chroot, MS_MOVE "
+		   "+ chroot, over 0..1000 extra mounts",
+	.plan = pivot_plan,
+	.setup = pivot_setup,
+	.iterate = pivot_iterate,
+	.teardown = pivot_teardown,
+};
