@@ -87,10 +87,10 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libboxbench.a | $(DEPS)
 test: all $(UNIT_BIN) $(HELPERS)
 	BUILD=$(BUILD) tests/run-all.sh
 
-# Until `boxbench run` exists: what the kernel allows, then one timed container start.
+# What the kernel lets boxbench see, then the default suite (results/<date>-<host>.json).
 bench: all
 	$(BUILD)/boxbench doctor
-	$(BUILD)/boxbench start --depth 8
+	$(BUILD)/boxbench run --suite default
 
 install: $(BUILD)/boxbench $(BUILD)/boxbench-agent
 	install -D -m 0755 $(BUILD)/boxbench $(DESTDIR)$(PREFIX)/bin/boxbench

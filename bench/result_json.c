@@ -17,7 +17,7 @@ const char *case_source(const struct run_ctx *ctx, const struct bench_case *c)
 {
 	const struct probe_plan *plan = &ctx->probes->plan;
 
-	if (plan->syscalls == SOURCE_NONE)
+	if (plan->syscalls == SOURCE_NONE || c->detached)
 		return "wall";
 	if (c->func_metric >= 0 && plan->func[c->func_metric].source != SOURCE_NONE)
 		return probe_source_name(plan->func[c->func_metric].source);

@@ -33,6 +33,7 @@ struct run_config {
 	unsigned long long sizes[RUN_LIST_MAX]; /* --size (bytes); same rule */
 	size_t n_sizes;
 	enum probe_mode probe_mode;
+	bool probe_overhead; /* start cases twice, probes attached and detached, interleaved */
 };
 
 /* What every scenario function gets. */
@@ -70,6 +71,7 @@ struct bench_case {
 	size_t n_params;
 	long long arg[8];	 /* the scenario's own numbers (depth, size, kind, ...) */
 	int func_metric;	 /* enum func_metric that times this case's operation, or -1 */
+	bool detached;		 /* runs with the probes detached: its numbers are wall only */
 	const char *extra_names[SAMPLE_EXTRA_MAX]; /* names of sample.extra[], ns each */
 	size_t n_extra;
 	void *priv;		 /* the scenario's state between setup and teardown */

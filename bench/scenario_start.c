@@ -32,8 +32,13 @@ static int start_plan(const struct run_ctx *ctx, struct case_list *cases, struct
 	const unsigned *depths;
 	size_t nd = run_depths(ctx, quick, 1, deflt, 2, full, 4, &depths);
 
+	/* With --probe-overhead every case also runs with the probes detached, interleaved
+	 * with the attached one in the same run: their ratio is the probes' cost. */
+	int modes = ctx->cfg->probe_overhead && ctx->cfg->probe_mode != PROBE_MODE_OFF ? 2 : 1;
+
 	for (size_t i = 0; i < nd; i++) {
-		for (int net = 1; net >= 0; net--) {
+		for (int k = 0; k < 2 * modes; k++) {
+			int net = !(k % 2), detached = k / 2;
 			struct bench_case *c = case_add(cases, &scenario_start, err);
 
 			if (!c)
@@ -41,8 +46,12 @@ static int start_plan(const struct run_ctx *ctx, struct case_list *cases, struct
 			case_param(c, "driver", "overlay");
 			case_param(c, "depth", "%u", depths[i]);
 			case_param(c, "netns", "%s", net ? "yes" : "no");
+			if (modes == 2)
+				case_param(c, "probes", "%s", detached ? "detached" : "attached");
 			c->arg[0] = depths[i];
 			c->arg[1] = net;
+			c->arg[2] = detached;
+			c->detached = detached;
 			for (size_t p = 0; p < N_START_PHASES; p++)
 				c->extra_names[c->n_extra++] = phase_name(start_phases[p]);
 		}
@@ -94,14 +103,20 @@ static int start_iterate(struct run_ctx *ctx, struct bench_case *c, struct sampl
 	spec.name = "start";
 	spec.agent_fd = ctx->session->agent_fd;
 	spec.ops = ops;
-	if ((e = container_run(&spec, &r, err)))
+	/* Detaching and attaching again happen outside the timed start. */
+	if (c->arg[2])
+		probes_pause(ctx->probes);
+	e = container_run(&spec, &r, err);
+	if (c->arg[2] && probes_resume(ctx->probes, e ? NULL : err) < 0 && !e)
+		e = -EIO;
+	if (e)
 		return e;
 	if (r.child_error[0]) {
 		e = bb_err(err, EIO, "the container failed before its agent ran: %s", r.child_error);
 		goto out;
 	}
 	s->wall_ns = r.phase[PHASE_EXEC].end - r.phase[PHASE_CLONE].start;
-	if (ctx->probes->sys) {
+	if (ctx->probes->sys && !c->arg[2]) {
 		probes_drain(ctx->probes);
 		probes_annotate(ctx->probes, getpid(), &r);
 		s->k.has_kernel = true;

@@ -448,6 +448,52 @@ fail:
 	return e;
 }
 
+int probes_pause(struct probes *p)
+{
+	if (!p->sys || p->paused)
+		return 0;
+	for (size_t i = 0; i < SYSCALL_PROGS; i++) {
+		bpf_link__destroy(p->sys_links[i]);
+		p->sys_links[i] = NULL;
+	}
+	for (size_t i = 0; i < FUNC_METRIC_MAX * 2; i++) {
+		bpf_link__destroy(p->links[i]);
+		p->links[i] = NULL;
+	}
+	p->paused = true;
+	return 0;
+}
+
+int probes_resume(struct probes *p, struct bb_error *err)
+{
+	struct bpf_program *progs[SYSCALL_PROGS];
+	unsigned want = 0;
+	char why[300];
+	size_t n;
+	int e = 0;
+
+	if (!p->sys || !p->paused)
+		return 0;
+	syscall_programs(p->sys, p->plan.syscall_kind, progs, &n);
+	for (size_t i = 0; i < n; i++) {
+		p->sys_links[i] = bpf_program__attach(progs[i]);
+		if (!p->sys_links[i])
+			return bb_err(err, errno, "cannot re-attach %s: %s",
+				      bpf_program__name(progs[i]), errno_name(errno));
+	}
+	for (int m = 0; m < FUNC_METRIC_MAX; m++)
+		if (p->plan.func[m].source != SOURCE_NONE)
+			want |= 1u << m;
+	if (p->fn && want &&
+	    funcs_attach(p, p->plan.func[FUNC_COPY_UP].source != SOURCE_NONE
+				    ? p->plan.func[FUNC_COPY_UP].source
+				    : p->plan.func[FUNC_LOOKUP].source,
+			 &want, &e, why, sizeof(why)) < 0)
+		return bb_err(err, e, "cannot re-attach the function-level probes: %s", why);
+	p->paused = false;
+	return 0;
+}
+
 int probes_track(struct probes *p, pid_t pid, struct bb_error *err)
 {
 	__u32 key = (__u32)pid;

@@ -59,6 +59,7 @@ struct probes {
 	struct event *ev;
 	size_t n_ev, cap_ev;
 	size_t lost; /* events that did not fit the collected array */
+	bool paused; /* loaded, but detached: the kernel runs none of it */
 };
 
 /* Time the kernel spent on one thread within a wall-clock span. */
@@ -79,6 +80,10 @@ const char *func_metric_name(enum func_metric m);
 int probes_open(struct probes *p, enum probe_mode mode, pid_t pid, struct bb_error *err);
 /* Adds a process (and its future children) to the tracked set. */
 int probes_track(struct probes *p, pid_t pid, struct bb_error *err);
+/* Detaches every program (keeping them loaded) and attaches them again: for measuring the
+ * probes' own overhead side by side within one run. */
+int probes_pause(struct probes *p);
+int probes_resume(struct probes *p, struct bb_error *err);
 /* Moves the events the kernel has sent so far into p->ev. */
 int probes_drain(struct probes *p);
 /* Forgets collected events (between containers of a long run). */

@@ -41,6 +41,8 @@ static void print_help(void)
 	       "  --out FILE         where the JSON goes (default results/<date>-<host>.json)\n"
 	       "  --cache-dir DIR    layer stack cache (default " SESSION_DEFAULT_CACHE_DIR ")\n"
 	       "  --work-dir DIR     where the run's dir goes (default " SESSION_DEFAULT_WORK_ROOT ")\n"
+	       "  --probe-overhead   run every start case twice, probes attached and detached,\n"
+	       "                     interleaved: the ratio of their medians is the probes' cost\n"
 	       "  --list             print the cases the options give, run nothing\n"
 	       "  -h, --help         this text\n"
 	       "\n"
@@ -89,7 +91,7 @@ static int parse_list(const char *s, const char *what, bool sizes, struct run_co
 
 enum {
 	O_SUITE = 256, O_SCEN, O_DEPTH, O_SIZE, O_REPS, O_WARM, O_SEED, O_PROBE, O_OUT,
-	O_CACHE, O_WORK, O_LIST,
+	O_CACHE, O_WORK, O_LIST, O_OVERHEAD,
 };
 
 static int parse_args(int argc, char **argv, struct run_opts *o, struct bb_error *err)
@@ -107,6 +109,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o, struct bb_error
 		{ "cache-dir", required_argument, NULL, O_CACHE },
 		{ "work-dir", required_argument, NULL, O_WORK },
 		{ "list", no_argument, NULL, O_LIST },
+		{ "probe-overhead", no_argument, NULL, O_OVERHEAD },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -159,6 +162,9 @@ static int parse_args(int argc, char **argv, struct run_opts *o, struct bb_error
 			break;
 		case O_LIST:
 			o->list = true;
+			break;
+		case O_OVERHEAD:
+			o->cfg.probe_overhead = true;
 			break;
 		case 'h':
 			return 1;
