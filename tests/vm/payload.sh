@@ -66,6 +66,7 @@ fi
 j=$OUT/oom.json
 if run_json start_oom "$j" boxbench start --json --cache-dir "$CACHE" --ns all --memory-max 32M alloc:128M; then
 	check start_memory_max_oom_kills "$j" .oom_killed true
+	check start_limited_clone_into_cgroup "$j" .into_cgroup true
 fi
 
 j=$OUT/pids.json
@@ -96,6 +97,22 @@ for mode in fentry kprobe; do
 		check "probes_${mode}_copy_up" "$j" "(.probe.functions.copy_up.source == \"$mode\") and (.ops[0].func_ns <= .ops[0].kernel_ns)" true
 	fi
 done
+
+# --- a quick run: the function-level source recorded, func_ns inside kernel_ns ------------
+j=$OUT/run.json
+echo "+ boxbench run --suite quick --scenario copyup,lookup --repetitions 3 --warmup 1"
+if boxbench run --suite quick --scenario copyup,lookup --repetitions 3 --warmup 1 \
+	--cache-dir "$CACHE" --out "$j" >"$OUT/run.txt" 2>&1; then
+	cat "$OUT/run.txt"
+	check run_records_fentry_copy_up "$j" .context.probe_sources.copy_up fentry
+	check run_records_fentry_lookup "$j" .context.probe_sources.lookup fentry
+	check run_copyup_rows_fentry "$j" '[.benchmarks[] | select(.run_type == "iteration" and (.name | startswith("copyup/"))) | .source] | unique | join(",")' fentry
+	check run_copyup_func_within_kernel "$j" '[.benchmarks[] | select(.run_type == "iteration" and (.name | startswith("copyup/"))) | (.func_ns != null and .func_ns > 0 and .func_ns <= .kernel_ns)] | (length > 0 and all)' true
+	check run_lookup_func_within_kernel "$j" '[.benchmarks[] | select(.run_type == "iteration" and (.name | startswith("lookup/"))) | (.func_ns != null and .func_ns <= .kernel_ns)] | (length > 0 and all)' true
+	check run_no_failed_case "$j" '[.benchmarks[] | select(.error_occurred)] | length' 0
+else
+	fail run_quick "exit $?: $(tail -c 1500 "$OUT/run.txt")"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
