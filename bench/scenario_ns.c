@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "mntns_holder.h"
 #include "scenario.h"
 
 extern const struct scenario scenario_ns;
@@ -455,90 +456,11 @@ static int ns_iterate(struct run_ctx *ctx, struct bench_case *c, struct sample *
 	return ns_run_workers(ctx, c, s, span, err);
 }
 
-/* A mount namespace holding n tmpfs mounts, kept by an fd so no process has to live in it:
- * a child makes it and mounts, the harness opens its /proc/<pid>/ns/mnt, the child leaves.
- * The harness's own namespace never sees these mounts, so other cases are unaffected. */
-static int ns_hold_mounts(struct ns_state *st, unsigned n, struct bb_error *err)
-{
-	struct ns_msg m = { 0 };
-	int rep[2], hold[2], e = 0;
-	char path[400];
-	pid_t pid;
-
-	if (pipe2(rep, O_CLOEXEC) < 0)
-		return bb_err(err, errno, "cannot make a pipe: %s", errno_name(errno));
-	if (pipe2(hold, O_CLOEXEC) < 0) {
-		e = bb_err(err, errno, "cannot make a pipe: %s", errno_name(errno));
-		close(rep[0]);
-		close(rep[1]);
-		return e;
-	}
-	pid = fork();
-	if (pid == 0) {
-		char b;
-
-		close(rep[0]);
-		close(hold[1]);
-		/* The harness's namespace is all private, so the copy is too: nothing made
-		 * here propagates anywhere. */
-		if (unshare(CLONE_NEWNS) < 0) {
-			m.err = errno;
-			snprintf(m.step, sizeof(m.step), "unshare");
-		}
-		for (unsigned i = 0; i < n && !m.err; i++) {
-			snprintf(path, sizeof(path), "%s/%u", st->mnt_dir, i);
-			if (mount("boxbench", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k") <
-			    0) {
-				m.err = errno;
-				snprintf(m.step, sizeof(m.step), "mount tmpfs %u", i);
-			}
-		}
-		if (write(rep[1], &m, sizeof(m)) != sizeof(m) || m.err)
-			_exit(1);
-		while (read(hold[0], &b, 1) < 0 && errno == EINTR)
-			;
-		_exit(0);
-	}
-	close(rep[1]);
-	close(hold[0]);
-	if (pid < 0) {
-		e = bb_err(err, errno, "cannot fork the mount holder: %s", errno_name(errno));
-		goto out;
-	}
-	if ((e = ns_read_msg(rep[0], &m))) {
-		e = bb_err(err, -e, "the mount holder died before reporting: %s", errno_name(-e));
-		goto out;
-	}
-	if (m.err) {
-		e = bb_err(err, m.err,
-			   "cannot make %u mounts in a new mount namespace: %s: %s (%s)", n, m.step,
-			   errno_name(m.err),
-			   m.err == ENOSPC ? "/proc/sys/fs/mount-max is reached; raise it"
-					   : strerror(m.err));
-		goto out;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
-	st->mntns_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (st->mntns_fd < 0)
-		e = bb_err(err, errno, "cannot open %s: %s (is /proc mounted?)", path,
-			   errno_name(errno));
-out:
-	close(hold[1]); /* the holder leaves; the namespace lives on in st->mntns_fd */
-	close(rep[0]);
-	if (pid > 0 && e)
-		kill(pid, SIGKILL);
-	if (pid > 0)
-		ns_reap(pid);
-	return e;
-}
-
 static int ns_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_error *err)
 {
 	struct ns_state *st = calloc(1, sizeof(*st));
 	unsigned n = c->arg[ARG_MOUNTS] > 0 ? (unsigned)c->arg[ARG_MOUNTS] : 0;
 	bool by_harness = c->arg[ARG_METHOD] == NS_CLONE3 && c->arg[ARG_CONCURRENCY] == 1;
-	char path[400];
-	int e;
 
 	if (!st)
 		return bb_err(err, ENOMEM, "out of memory");
@@ -551,21 +473,10 @@ static int ns_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_error *
 	 * dominated by the copy of its address space. */
 	if (!(ns_types[c->arg[ARG_TYPE]].flags & CLONE_NEWNS) || by_harness)
 		return 0;
-	if (n) {
+	if (n)
 		snprintf(st->mnt_dir, sizeof(st->mnt_dir), "%s/ns-mounts-%u", ctx->session->workdir,
 			 n);
-		if ((e = mkdir_p(st->mnt_dir, 0755, err)))
-			return e;
-	}
-	for (unsigned i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%u", st->mnt_dir, i);
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return bb_err(err, errno,
-				      "cannot create the mount point %s: %s (free room "
-				      "there or choose another --work-dir)",
-				      path, errno_name(errno));
-	}
-	return ns_hold_mounts(st, n, err);
+	return mntns_hold_mounts(st->mnt_dir, n, &st->mntns_fd, err);
 }
 
 static void ns_teardown(struct run_ctx *ctx, struct bench_case *c)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "mntns_holder.h"
 #include "scenario.h"
 
 extern const struct scenario scenario_pivot;
@@ -113,78 +114,6 @@ static void pivot_step_failed(struct pivot_msg *m, const char *step)
 	snprintf(m->step, sizeof(m->step), "%s", step);
 }
 
-/* The namespace every child of the case starts from, with n tmpfs mounts on m/<i>, kept by an
- * fd: a child makes it, the harness opens its /proc/<pid>/ns/mnt, the child leaves. It is a copy
- * of the harness's namespace as set-up finds it (before copyup, lookup and readdir hold their
- * mounts), so what the other scenarios mount never changes these cases. */
-static int pivot_hold_mounts(struct pivot_state *st, unsigned n, struct bb_error *err)
-{
-	struct pivot_msg m = { 0 };
-	int rep[2], hold[2], e = 0;
-	char path[400];
-	pid_t pid;
-
-	if (pipe2(rep, O_CLOEXEC) < 0)
-		return bb_err(err, errno, "cannot make a pipe: %s", errno_name(errno));
-	if (pipe2(hold, O_CLOEXEC) < 0) {
-		e = bb_err(err, errno, "cannot make a pipe: %s", errno_name(errno));
-		close(rep[0]);
-		close(rep[1]);
-		return e;
-	}
-	pid = fork();
-	if (pid == 0) {
-		char b;
-
-		close(rep[0]);
-		close(hold[1]);
-		/* The harness's namespace is all private, and so is the copy. */
-		if (unshare(CLONE_NEWNS) < 0)
-			pivot_step_failed(&m, "unshare(CLONE_NEWNS)");
-		for (unsigned i = 0; i < n && !m.err; i++) {
-			snprintf(path, sizeof(path), "%s/m/%u", st->dir, i);
-			if (mount("boxbench", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k") < 0)
-				pivot_step_failed(&m, "mount a tmpfs on m/<i>");
-		}
-		if (write(rep[1], &m, sizeof(m)) != sizeof(m) || m.err)
-			_exit(1);
-		while (read(hold[0], &b, 1) < 0 && errno == EINTR)
-			;
-		_exit(0);
-	}
-	close(rep[1]);
-	close(hold[0]);
-	if (pid < 0) {
-		e = bb_err(err, errno, "cannot fork the mount holder: %s", errno_name(errno));
-		goto out;
-	}
-	if ((e = pivot_read_msg(rep[0], &m))) {
-		e = bb_err(err, -e, "the mount holder died before reporting: %s", errno_name(-e));
-		goto out;
-	}
-	if (m.err) {
-		e = bb_err(err, m.err,
-			   "cannot make %u mounts in a new mount namespace: %s: %s (%s)", n, m.step,
-			   errno_name(m.err),
-			   m.err == ENOSPC ? "/proc/sys/fs/mount-max is reached; raise it"
-					   : strerror(m.err));
-		goto out;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
-	st->mntns_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (st->mntns_fd < 0)
-		e = bb_err(err, errno, "cannot open %s: %s (is /proc mounted?)", path,
-			   errno_name(errno));
-out:
-	close(hold[1]); /* the holder leaves; the namespace lives on in st->mntns_fd */
-	close(rep[0]);
-	if (pid > 0 && e)
-		kill(pid, SIGKILL);
-	if (pid > 0)
-		pivot_reap(pid);
-	return e;
-}
-
 static int pivot_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_error *err)
 {
 	static unsigned long cases;
@@ -201,18 +130,10 @@ static int pivot_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_erro
 	snprintf(path, sizeof(path), "%s/root", st->dir);
 	if ((e = mkdir_p(path, 0755, err)))
 		return e;
+	/* Every child starts from a copy of the harness's namespace as set-up finds it, with
+	 * n tmpfs mounts on m/<i>: the mounts other scenarios hold later change nothing here. */
 	snprintf(path, sizeof(path), "%s/m", st->dir);
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		return bb_err(err, errno, "cannot create %s: %s", path, errno_name(errno));
-	for (unsigned i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/m/%u", st->dir, i);
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return bb_err(err, errno,
-				      "cannot create the mount point %s: %s (free room "
-				      "there or choose another --work-dir)",
-				      path, errno_name(errno));
-	}
-	return pivot_hold_mounts(st, n, err);
+	return mntns_hold_mounts(path, n, &st->mntns_fd, err);
 }
 
 /* The switch itself, [t0, t1]. Its own function, so that the child can map its code before
