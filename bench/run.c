@@ -50,7 +50,7 @@ int run_plan(const struct run_ctx *ctx, const char *const *names, size_t n_names
 
 	for (size_t i = 0; i < n_names; i++)
 		if (!scenario_find(names[i]))
-			return bb_err(err, EINVAL, "unknown scenario '%s': see 'boxbench run --help'",
+			return bb_err(err, EINVAL, "unknown scenario '%s' (the list is in --help)",
 				      names[i]);
 	for (size_t i = 0; i < n_scenarios; i++) {
 		bool wanted = n_names == 0;

@@ -29,6 +29,7 @@ NEEDS=(
 	"jq               /usr/bin/jq"
 	"procps           /usr/bin/pgrep"
 	"python3-jsonschema /usr/lib/python3/dist-packages/jsonschema/__init__.py"
+	"python3-prometheus-client /usr/lib/python3/dist-packages/prometheus_client/__init__.py"
 	"mount            /sbin/losetup"
 	"e2fsprogs        /sbin/mkfs.ext4"
 	"xfsprogs         /sbin/mkfs.xfs"

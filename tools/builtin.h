@@ -9,6 +9,9 @@ int cmd_doctor(int argc, char **argv);
 int cmd_start(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_cleanup(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 /* Shared by the subcommands: "boxbench SUB: unknown option '-x'; see 'boxbench SUB --help'". */
 int usage_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

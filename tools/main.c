@@ -17,6 +17,12 @@ static const struct subcommand subcommands[] = {
 	{ "run", cmd_run, "run the benchmark matrix and write results (JSON)" },
 	{ "start", cmd_start, "start one container on a layer stack and time every phase" },
 	{ "cleanup", cmd_cleanup, "remove what killed runs left behind (cgroups, work dirs)" },
+	{ "export", cmd_export,
+	  "write a result for Bencher, github-action-benchmark, Prometheus, CSV" },
+	{ "plot", cmd_plot,
+	  "draw SVG plots of results against layer depth and file size (gnuplot)" },
+	{ "compare", cmd_compare,
+	  "judge two results: regressions by rank test, change and ranges" },
 };
 
 #define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

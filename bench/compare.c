@@ -1,0 +1,305 @@
+/* Pairing and verdicts for `boxbench compare`; the medians and CVs are recomputed from the
+ * iteration rows so boxbench, google/benchmark and hyperfine files are judged alike. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare.h"
+#include "stats.h"
+
+const char *const compare_context_keys[] = {
+	"kernel_release", "driver",	     "backing_fs", "cgroup_mode",
+	"probe_sources",  "overlay_options", NULL,
+};
+
+const char *compare_verdict_name(enum compare_verdict v)
+{
+	static const char *const names[] = {
+		[VERDICT_SAME] = "same",
+		[VERDICT_REGRESSION] = "regression",
+		[VERDICT_IMPROVEMENT] = "improvement",
+		[VERDICT_UNSTABLE] = "unstable",
+		[VERDICT_ADDED] = "added",
+		[VERDICT_REMOVED] = "removed",
+	};
+
+	return v < VERDICT_COUNT ? names[v] : "?";
+}
+
+static char *json_text(json_t *v)
+{
+	return v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
+		 : strdup("(absent)");
+}
+
+int compare_contexts(const struct result_file *old, const struct result_file *new, char ***diffs,
+		     size_t *n, struct bb_error *err)
+{
+	char **lines = NULL;
+
+	*diffs = NULL;
+	*n = 0;
+	if (!old->context || !new->context)
+		return 0;
+	for (size_t i = 0; compare_context_keys[i]; i++) {
+		json_t *a = json_object_get(old->context, compare_context_keys[i]);
+		json_t *b = json_object_get(new->context, compare_context_keys[i]);
+		char *ta, *tb, *line = NULL, **grown;
+
+		if ((!a && !b) || (a && b && json_equal(a, b)))
+			continue;
+		ta = json_text(a);
+		tb = json_text(b);
+		grown = realloc(lines, (*n + 1) * sizeof(*lines));
+		if (!ta || !tb || !grown ||
+		    asprintf(&line, "%s: %s (old) vs %s (new)", compare_context_keys[i], ta, tb) <
+			    0) {
+			free(ta);
+			free(tb);
+			if (grown)
+				lines = grown;
+			for (size_t j = 0; j < *n; j++)
+				free(lines[j]);
+			free(lines);
+			*n = 0;
+			return bb_err(err, ENOMEM, "out of memory comparing contexts");
+		}
+		free(ta);
+		free(tb);
+		lines = grown;
+		lines[(*n)++] = line;
+	}
+	*diffs = lines;
+	return 0;
+}
+
+char *compare_strip_params(const char *name, const char *const *keys, size_t n_keys)
+{
+	char *out = strdup(name), *seg;
+
+	if (!out)
+		return NULL;
+	/* The first segment is the scenario, never a parameter: start looking after it. */
+	seg = strchr(out, '/');
+	while (seg) {
+		char *next = strchr(seg + 1, '/');
+		bool drop = false;
+
+		for (size_t k = 0; k < n_keys && !drop; k++) {
+			size_t len = strlen(keys[k]);
+
+			drop = !strncmp(seg + 1, keys[k], len) && seg[1 + len] == ':';
+		}
+		if (drop) {
+			if (next)
+				memmove(seg, next, strlen(next) + 1);
+			else
+				*seg = '\0';
+			seg = next ? seg : NULL;
+		} else {
+			seg = next;
+		}
+	}
+	return out;
+}
+
+static int cmp_double(const void *pa, const void *pb)
+{
+	double a = *(const double *)pa, b = *(const double *)pb;
+
+	return (a > b) - (a < b);
+}
+
+static int side_compute(const struct result_series *s, struct compare_side *side)
+{
+	double *sorted, sum = 0, ss = 0;
+
+	memset(side, 0, sizeof(*side));
+	side->n = s->n;
+	if (!s->n)
+		return 0;
+	sorted = malloc(s->n * sizeof(*sorted));
+	if (!sorted)
+		return -ENOMEM;
+	memcpy(sorted, s->ns, s->n * sizeof(*sorted));
+	qsort(sorted, s->n, sizeof(*sorted), cmp_double);
+	for (size_t i = 0; i < s->n; i++)
+		sum += sorted[i];
+	side->mean = sum / (double)s->n;
+	for (size_t i = 0; i < s->n; i++)
+		ss += (sorted[i] - side->mean) * (sorted[i] - side->mean);
+	if (s->n > 1 && side->mean > 0)
+		side->cv = sqrt(ss / (double)(s->n - 1)) / side->mean;
+	side->median = stats_quantile_sorted(sorted, s->n, 0.5);
+	side->min = sorted[0];
+	side->max = sorted[s->n - 1];
+	/* The spread that judges a row is robust: 1.4826 x MAD / median, the CV a normal
+	 * sample would have. Latencies are skewed, and one preempted sample can triple the
+	 * plain stddev without moving the median: the plain CV called every lookup row of a
+	 * quiet run unstable here (21-109%), the robust one separates noise from change. */
+	for (size_t i = 0; i < s->n; i++)
+		sorted[i] = fabs(sorted[i] - side->median);
+	qsort(sorted, s->n, sizeof(*sorted), cmp_double);
+	if (side->median > 0)
+		side->rcv = 1.4826 * stats_quantile_sorted(sorted, s->n, 0.5) / side->median;
+	free(sorted);
+	return 0;
+}
+
+static void judge(struct compare_row *r, const struct compare_opts *o)
+{
+	double noisier = fmax(r->old.rcv, r->new.rcv);
+	double need = fmax(o->threshold, 2 * noisier);
+	bool separate = r->new.min > r->old.max || r->new.max < r->old.min;
+
+	if (r->old.n < COMPARE_MIN_SAMPLES || r->new.n < COMPARE_MIN_SAMPLES) {
+		r->verdict = VERDICT_UNSTABLE;
+		r->why = "fewer than 5 samples";
+	} else if (noisier > o->max_cv &&
+		   !(separate && r->mw.p < o->alpha && fabs(r->change) > need)) {
+		/* Noise decides nothing either way, except a change so large that the two
+		 * samples do not even overlap and the rank test agrees: that is no noise. */
+		r->verdict = VERDICT_UNSTABLE;
+		r->why = "robust cv above the limit";
+	} else if (!(r->mw.p < o->alpha)) {
+		r->verdict = VERDICT_SAME;
+		r->why = "p not below alpha";
+	} else if (!(fabs(r->change) > need)) {
+		r->verdict = VERDICT_SAME;
+		r->why = "change within threshold";
+	} else if (!separate) {
+		r->verdict = VERDICT_SAME;
+		r->why = "ranges overlap";
+	} else {
+		r->verdict = r->change > 0 ? VERDICT_REGRESSION : VERDICT_IMPROVEMENT;
+		r->why = "p, change and ranges agree";
+	}
+}
+
+/* The stripped names of one file, checked for names that --strip-param made collide. */
+static int stripped_names(const struct result_file *f, const char *which,
+			  const struct compare_opts *o, char ***names, struct bb_error *err)
+{
+	char **v = calloc(f->n + 1, sizeof(*v));
+
+	if (!v)
+		return bb_err(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < f->n; i++) {
+		v[i] = compare_strip_params(f->series[i].name, o->strip, o->n_strip);
+		if (!v[i])
+			goto nomem;
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(v[i], v[j])) {
+				bb_err(err, EINVAL,
+				       "in the %s file, '%s' and '%s' both become '%s' without the "
+				       "stripped parameters: strip fewer",
+				       which, f->series[j].name, f->series[i].name, v[i]);
+				goto fail;
+			}
+	}
+	*names = v;
+	return 0;
+nomem:
+	bb_err(err, ENOMEM, "out of memory");
+fail:
+	for (size_t i = 0; i < f->n; i++)
+		free(v[i]);
+	free(v);
+	return -err->code;
+}
+
+static void free_names(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int compare_results(const struct result_file *old, const struct result_file *new,
+		    const struct compare_opts *opts, struct compare_result *out,
+		    struct bb_error *err)
+{
+	char **on = NULL, **nn = NULL;
+	bool *paired = NULL;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = stripped_names(old, "old", opts, &on, err);
+	if (!ret)
+		ret = stripped_names(new, "new", opts, &nn, err);
+	if (ret)
+		goto out;
+	out->rows = calloc(old->n + new->n, sizeof(*out->rows));
+	paired = calloc(new->n + 1, sizeof(*paired));
+	if (!out->rows || !paired) {
+		ret = bb_err(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	/* The old file's order first, then what only the new one has, in its order. */
+	for (size_t pass = 0; pass < 2; pass++) {
+		size_t count = pass ? new->n : old->n;
+
+		for (size_t i = 0; i < count; i++) {
+			struct compare_row *r = &out->rows[out->n];
+			const struct result_series *os = NULL, *ns = NULL;
+
+			if (pass == 0) {
+				os = &old->series[i];
+				for (size_t j = 0; j < new->n && !ns; j++)
+					if (!strcmp(on[i], nn[j])) {
+						ns = &new->series[j];
+						paired[j] = true;
+					}
+				r->name = on[i];
+				on[i] = NULL;
+			} else {
+				if (paired[i])
+					continue;
+				ns = &new->series[i];
+				r->name = nn[i];
+				nn[i] = NULL;
+			}
+			out->n++;
+			r->has_old = os;
+			r->has_new = ns;
+			if ((os && side_compute(os, &r->old)) ||
+			    (ns && side_compute(ns, &r->new))) {
+				ret = bb_err(err, ENOMEM, "out of memory");
+				goto out;
+			}
+			if (!os || !ns) {
+				r->verdict = os ? VERDICT_REMOVED : VERDICT_ADDED;
+				r->why = os ? "only in the old file" : "only in the new file";
+			} else {
+				if (r->old.median > 0)
+					r->change = (r->new.median - r->old.median) / r->old.median;
+				if (os->n && ns->n) {
+					ret = mw_test(os->ns, os->n, ns->ns, ns->n, &r->mw, err);
+					if (ret)
+						goto out;
+				} else {
+					r->mw.p = 1;
+				}
+				judge(r, opts);
+			}
+			out->count[r->verdict]++;
+		}
+	}
+out:
+	free_names(on, old->n);
+	free_names(nn, new->n);
+	free(paired);
+	if (ret)
+		compare_result_free(out);
+	return ret;
+}
+
+void compare_result_free(struct compare_result *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->rows[i].name);
+	free(r->rows);
+	memset(r, 0, sizeof(*r));
+}

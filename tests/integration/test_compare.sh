@@ -1,0 +1,161 @@
+# boxbench compare on real runs (A/A: no regression; A/B: depth 8 against depth 64 under the same
+# names flags the cold negative lookups) and on hand-written inputs: contexts that differ, bad
+# files, google/benchmark and hyperfine formats.
+
+setup_file() {
+	BB_CACHE=$(mktemp -d /var/tmp/bbtest-cmp-cache.XXXXXX)
+	chmod 755 "$BB_CACHE"
+	BB_TMP=$(mktemp -d /tmp/bbtest-cmp.XXXXXX)
+	export BB_CACHE BB_TMP
+}
+
+teardown_file() {
+	rm -rf "$BB_CACHE" "$BB_TMP"
+}
+
+bb_run() { # OUT ARGS...: a quick run into $BB_TMP/OUT.json
+	local name=$1
+	shift
+	run "$BOXBENCH" run --suite quick --cache-dir "$BB_CACHE" --out "$BB_TMP/$name.json" "$@"
+	assert_eq 0 "$rc" "boxbench run $* (stderr: $(tail -n 5 <<<"$err"))"
+}
+
+test_a_a_has_no_regression() {
+	local a=(--scenario lookup,mount --repetitions 10 --warmup 2)
+
+	bb_run aa1 "${a[@]}"
+	bb_run aa2 "${a[@]}"
+	run "$BOXBENCH" compare "$BB_TMP/aa1.json" "$BB_TMP/aa2.json"
+	assert_eq 0 "$rc" "compare A/A exit status (stderr: $err; stdout: $out)"
+	grep -q ' regression$' <<<"$out" && fail "A/A flagged a regression: $out"
+	run "$BOXBENCH" compare --json "$BB_TMP/aa1.json" "$BB_TMP/aa2.json"
+	# Visible when the test fails; the count of unstable rows is what the issue asks to report.
+	echo "A/A summary: $(jq -c .summary <<<"$out")" >&2
+}
+
+test_a_b_flags_negative_lookups() {
+	local a=(--scenario lookup --repetitions 10 --warmup 2 --seed 1) row
+
+	bb_run d8 "${a[@]}" --depth 8
+	bb_run d64 "${a[@]}" --depth 64
+	run "$BOXBENCH" compare --json --strip-param depth "$BB_TMP/d8.json" "$BB_TMP/d64.json"
+	row=$(jq -c '.rows[] | select(.name == "lookup/target:absent/cache:cold") |
+		{p, change, verdict, why, old_cv: .old.cv, new_cv: .new.cv,
+		 ranges: [.old.min, .old.max, .new.min, .new.max]}' <<<"$out")
+	echo "A/B absent/cold: $row" >&2
+	assert_eq 1 "$rc" "compare A/B exit status (absent/cold: $row; stderr: $err)"
+	assert_eq regression "$(jq -r .verdict <<<"$row")" "verdict of the cold negative lookup"
+	# The table says the same, under the stripped name.
+	run "$BOXBENCH" compare --strip-param depth "$BB_TMP/d8.json" "$BB_TMP/d64.json"
+	assert_contains "$(grep 'target:absent/cache:cold ' <<<"$out")" regression "the table's row"
+}
+
+example=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/results/examples/minimal.json
+
+# The example has 3 repetitions a case; compare wants 5, so give it 6 (the same values twice).
+six_reps() { # OUT [JQ-FILTER]
+	jq '.benchmarks |= ([.[] | select(.run_type == "iteration")] | . + .)' "$example" |
+		jq "${2:-.}" >"$BB_TMP/$1.json" || fail "jq failed for $1"
+	echo "$BB_TMP/$1.json"
+}
+
+test_contexts_that_differ_are_refused() {
+	local a b
+	a=$(six_reps ctx-a)
+	b=$(six_reps ctx-b '.context.kernel_release = "6.99.0-test" | .context.driver = "vfs"')
+	run "$BOXBENCH" compare "$a" "$b"
+	assert_eq 3 "$rc" "exit status when the kernels differ (stderr: $err)"
+	assert_eq "" "$out" "stdout when refused"
+	assert_contains "$err" 'kernel_release: "6.1.0-28-amd64" (old) vs "6.99.0-test" (new)' \
+		"the message"
+	assert_contains "$err" 'driver: "overlay" (old) vs "vfs" (new)' "the message"
+	assert_contains "$err" "--force" "the message"
+	run "$BOXBENCH" compare --force "$a" "$b"
+	assert_eq 0 "$rc" "exit status with --force (stderr: $err)"
+	assert_contains "$out" "lookup/depth:8/target:absent/cache:cold" "the table with --force"
+	# Probe sources are one object: a changed member counts.
+	b=$(six_reps ctx-c '.context.probe_sources.lookup = "kprobe"')
+	run "$BOXBENCH" compare "$a" "$b"
+	assert_eq 3 "$rc" "exit status when a probe source differs"
+	assert_contains "$err" "probe_sources:" "the message"
+}
+
+test_bad_inputs_exit_2_naming_the_file() {
+	local good
+	good=$(six_reps good)
+	: >"$BB_TMP/empty.json"
+	head -c 300 "$good" >"$BB_TMP/truncated.json"
+	echo '{"context": {}, "benchmarks": [' >"$BB_TMP/malformed.json"
+	echo '{"hello": "world"}' >"$BB_TMP/notresult.json"
+	jq '.context.schema_version = 2' "$good" >"$BB_TMP/future.json"
+
+	for f in empty:"is empty" truncated:"not valid JSON" malformed:"not valid JSON" \
+		notresult:"no 'benchmarks' array" future:"schema_version 2, newer" \
+		missing:"ENOENT"; do
+		local name=${f%%:*} why=${f#*:}
+		run "$BOXBENCH" compare "$good" "$BB_TMP/$name.json"
+		assert_eq 2 "$rc" "exit status for the $name file (stderr: $err)"
+		assert_eq "" "$out" "stdout for the $name file"
+		assert_contains "$err" "$BB_TMP/$name.json" "the message for the $name file"
+		assert_contains "$err" "$why" "the message for the $name file"
+		# Either side: the old file is checked as strictly.
+		run "$BOXBENCH" compare "$BB_TMP/$name.json" "$good"
+		assert_eq 2 "$rc" "exit status for the $name file as OLD"
+	done
+	run "$BOXBENCH" compare "$good"
+	assert_eq 2 "$rc" "one file only"
+	run "$BOXBENCH" compare --alpha 2 "$good" "$good"
+	assert_eq 2 "$rc" "--alpha 2"
+	run "$BOXBENCH" compare --markdown --json "$good" "$good"
+	assert_eq 2 "$rc" "--markdown with --json"
+}
+
+test_hyperfine_and_google_benchmark_formats() {
+	# hyperfine: seconds; "fast" doubled in the new file, "slow" unchanged, "gone" removed.
+	cat >"$BB_TMP/hf-old.json" <<-'JSON'
+	{"results": [
+	 {"command": "fast", "mean": 0.0011, "times": [0.00100, 0.00101, 0.00102, 0.00103, 0.00104, 0.00105, 0.00106, 0.00107]},
+	 {"command": "slow", "mean": 0.5, "times": [0.500, 0.501, 0.502, 0.503, 0.504, 0.505, 0.506, 0.507]},
+	 {"command": "gone", "mean": 0.1, "times": [0.1, 0.1, 0.1, 0.1, 0.1]}
+	]}
+	JSON
+	cat >"$BB_TMP/hf-new.json" <<-'JSON'
+	{"results": [
+	 {"command": "fast", "mean": 0.0021, "times": [0.00200, 0.00201, 0.00202, 0.00203, 0.00204, 0.00205, 0.00206, 0.00207]},
+	 {"command": "slow", "mean": 0.5, "times": [0.5005, 0.5015, 0.5025, 0.5035, 0.5045, 0.5055, 0.5065, 0.5075]}
+	]}
+	JSON
+	run "$BOXBENCH" compare --json "$BB_TMP/hf-old.json" "$BB_TMP/hf-new.json"
+	assert_eq 1 "$rc" "hyperfine: exit status (stderr: $err)"
+	assert_eq regression "$(jq -r '.rows[] | select(.name == "fast") | .verdict' <<<"$out")" "fast"
+	# 1.035 ms -> 2.035 ms, in ns
+	assert_eq 1035000 "$(jq '.rows[] | select(.name == "fast") | .old.median | round' <<<"$out")" \
+		"fast's old median in ns"
+	# 8 against 8 fully separated: exact p = 2 / C(16, 8) = 2 / 12870
+	assert_eq 0.000155 "$(jq '.rows[] | select(.name == "fast") | .p * 1e6 | round / 1e6' <<<"$out")" \
+		"fast's p"
+	assert_eq same "$(jq -r '.rows[] | select(.name == "slow") | .verdict' <<<"$out")" "slow"
+	assert_eq removed "$(jq -r '.rows[] | select(.name == "gone") | .verdict' <<<"$out")" "gone"
+
+	# google/benchmark: microseconds, repetition rows plus aggregates (which are ignored), and
+	# no boxbench context fields (nothing to refuse on).
+	gb() { # OUT SCALE
+		jq -n --argjson s "$2" '{context: {date: "2025-01-01T00:00:00+00:00", host_name: "h",
+			num_cpus: 2, library_version: "v1.8.3"},
+		  benchmarks: ([range(0; 6) as $i | {name: "BM_Sort/1024", run_name: "BM_Sort/1024",
+			run_type: "iteration", repetitions: 6, repetition_index: $i, iterations: 1000,
+			real_time: ((10 + $i * 0.01) * $s), cpu_time: 10, time_unit: "us"}]
+		  + [{name: "BM_Sort/1024_mean", run_name: "BM_Sort/1024", run_type: "aggregate",
+			aggregate_name: "mean", real_time: 1, cpu_time: 1, time_unit: "us"}])}' \
+			>"$BB_TMP/$1.json"
+	}
+	gb gb-old 1
+	gb gb-new 0.5
+	run "$BOXBENCH" compare --markdown "$BB_TMP/gb-old.json" "$BB_TMP/gb-new.json"
+	assert_eq 0 "$rc" "google/benchmark: exit status (stderr: $err)"
+	assert_contains "$out" '| `BM_Sort/1024` | 10.03 us | 5.01 us | -50.0% |' "markdown row"
+	assert_contains "$out" "improvement |" "markdown verdict"
+	assert_contains "$out" "0 regressions, 1 improvement" "markdown summary"
+	grep -q 'BM_Sort/1024_mean' <<<"$out" && fail "an aggregate row was compared: $out"
+	return 0
+}

@@ -1,0 +1,158 @@
+/* boxbench export: a result file in a format other tools read (Bencher, github-action-benchmark,
+ * OpenMetrics for Prometheus, CSV). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "builtin.h"
+#include "export.h"
+
+static const char export_help[] =
+	"usage: boxbench export RESULT.json --format FORMAT [--out FILE]\n"
+	"\n"
+	"Writes a 'boxbench run' result in another format. Every number is computed from the\n"
+	"file's iteration rows (one per repetition); failed cases are left out.\n"
+	"\n"
+	"formats:\n"
+	"  bmf           Bencher Metric Format: {name: {latency: {value: median,\n"
+	"                lower_value: p5, upper_value: p95}}}, ns\n"
+	"  gh-benchmark  github-action-benchmark 'customSmallerIsBetter': [{name, unit: \"ns\",\n"
+	"                value: median, range: \"± stddev\", extra}]\n"
+	"  openmetrics   a histogram per scenario, boxbench_<scenario>_duration_seconds, labelled\n"
+	"                by case, and a boxbench_host_info gauge; for node_exporter's textfile\n"
+	"                collector, write it with --out to a *.prom file\n"
+	"  csv           name,repetition,wall_ns,kernel_ns,func_ns,source (RFC 4180)\n"
+	"\n"
+	"options:\n"
+	"  -f, --format FORMAT  one of the above (required)\n"
+	"  -o, --out FILE       write FILE instead of stdout; it is written to a temporary file\n"
+	"                       in the same directory and renamed, so a reader never sees half\n"
+	"  -h, --help           this text\n"
+	"\n"
+	"exit status: 0 written, 1 the output could not be written, 2 usage or input error\n"
+	"(a missing, empty or malformed result, an unknown format); then nothing is written.\n";
+
+/* Writes to a hidden temporary file next to path (a textfile collector reads only *.prom),
+ * then renames it over path: readers see the old file or the new one, never a part. */
+static int write_atomically(const char *path, const struct export_result *res,
+			    enum export_format fmt)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	char *tmp = NULL;
+	struct bb_error err = { 0 };
+	FILE *f = NULL;
+	int fd = -1, status = 1;
+
+	if (asprintf(&tmp, "%.*s.%s.XXXXXX", (int)(base - path), path, base) < 0) {
+		tmp = NULL;
+		fprintf(stderr, "boxbench export: out of memory\n");
+		goto out;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		fprintf(stderr,
+			"boxbench export: cannot create %s: %s (is the directory there and "
+			"writable?)\n",
+			tmp, errno_name(errno));
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	/* mkstemp makes it 0600; the collector usually runs as another user. */
+	if (fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
+		fprintf(stderr, "boxbench export: cannot write %s: %s\n", tmp, errno_name(errno));
+		goto out;
+	}
+	fd = -1;
+	if (export_write(f, res, fmt, &err) || fflush(f) || fsync(fileno(f))) {
+		fprintf(stderr, "boxbench export: cannot write %s: %s\n", tmp,
+			err.code ? err.msg : errno_name(errno));
+		goto out;
+	}
+	if (fclose(f)) {
+		f = NULL;
+		fprintf(stderr, "boxbench export: cannot write %s: %s\n", tmp, errno_name(errno));
+		goto out;
+	}
+	f = NULL;
+	if (rename(tmp, path)) {
+		fprintf(stderr, "boxbench export: cannot rename %s to %s: %s\n", tmp, path,
+			errno_name(errno));
+		goto out;
+	}
+	status = 0;
+out:
+	if (f)
+		fclose(f);
+	if (fd >= 0)
+		close(fd);
+	if (status && tmp)
+		unlink(tmp);
+	free(tmp);
+	return status;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *format = NULL, *out = NULL;
+	struct export_result res;
+	struct bb_error err = { 0 };
+	enum export_format fmt;
+	int opt, status;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":f:o:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			format = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			fputs(export_help, stdout);
+			return 0;
+		case ':':
+			return usage_error("export", "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("export", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("export", "which result? Give one RESULT.json");
+	if (optind + 1 < argc)
+		return usage_error("export", "unexpected argument '%s' (one result at a time)",
+				   argv[optind + 1]);
+	if (!format)
+		return usage_error("export", "--format is required (bmf, gh-benchmark, openmetrics "
+					     "or csv)");
+	if (export_format_parse(format, &fmt))
+		return usage_error("export",
+				   "unknown format '%s' (bmf, gh-benchmark, openmetrics or csv)",
+				   format);
+	if (export_result_load(argv[optind], &res, &err)) {
+		fprintf(stderr, "boxbench export: %s\n", err.msg);
+		return EXIT_USAGE;
+	}
+	if (out) {
+		status = write_atomically(out, &res, fmt);
+	} else {
+		status = export_write(stdout, &res, fmt, &err) || fflush(stdout) ? 1 : 0;
+		if (status)
+			fprintf(stderr, "boxbench export: cannot write to stdout: %s\n",
+				err.code ? err.msg : errno_name(errno));
+	}
+	export_result_free(&res);
+	return status;
+}
