@@ -15,4 +15,9 @@ int write_file(const char *path, const char *buf, size_t len, struct bb_error *e
 /* Reads at most len-1 bytes and NUL-terminates; returns bytes read or negative errno. */
 long read_file(const char *path, char *buf, size_t len, struct bb_error *err);
 
+/* Reads exactly len bytes from a pipe, waiting at most timeout_ms for each part. Returns 0,
+ * -ETIMEDOUT, -EPIPE when the writer closed first, or another negative errno. For records
+ * children send the harness: a child that hangs or dies must not hang the run. */
+int read_full_timeout(int fd, void *buf, size_t len, int timeout_ms);
+
 #endif

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,29 +20,6 @@ struct holder_msg {
 	int err;
 	char step[48];
 };
-
-static int read_msg(int fd, struct holder_msg *m)
-{
-	size_t got = 0;
-
-	while (got < sizeof(*m)) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int r = poll(&p, 1, HOLDER_TIMEOUT_MS);
-		ssize_t n;
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -errno : -ETIMEDOUT;
-		n = read(fd, (char *)m + got, sizeof(*m) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EPIPE;
-		got += (size_t)n;
-	}
-	return 0;
-}
 
 static __attribute__((noreturn)) void holder(const char *dir, unsigned n, int rep, int hold)
 {
@@ -108,7 +84,7 @@ int mntns_hold_mounts(const char *dir, unsigned n, int *fd, struct bb_error *err
 		e = bb_err(err, errno, "cannot fork the mount holder: %s", errno_name(errno));
 		goto out;
 	}
-	if ((e = read_msg(rep[0], &m))) {
+	if ((e = read_full_timeout(rep[0], &m, sizeof(m), HOLDER_TIMEOUT_MS))) {
 		e = bb_err(err, -e, "the mount holder died before reporting: %s", errno_name(-e));
 		goto out;
 	}

@@ -3,7 +3,6 @@
  * new mount namespace costs when the namespace it copies holds 0, 100 or 1000 mounts. */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -208,31 +207,6 @@ static int ns_plan(const struct run_ctx *ctx, struct case_list *cases, struct bb
 	return e;
 }
 
-/* Reads one whole record, waiting at most NS_WORKER_TIMEOUT_MS. Returns 0, -ETIMEDOUT, or
- * -EPIPE when every worker is gone without sending it. */
-static int ns_read_msg(int fd, struct ns_msg *m)
-{
-	size_t got = 0;
-
-	while (got < sizeof(*m)) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int r = poll(&p, 1, NS_WORKER_TIMEOUT_MS);
-		ssize_t n;
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -errno : -ETIMEDOUT;
-		n = read(fd, (char *)m + got, sizeof(*m) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EPIPE;
-		got += (size_t)n;
-	}
-	return 0;
-}
-
 static void ns_reap(pid_t pid)
 {
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
@@ -364,7 +338,7 @@ static int ns_run_workers(struct run_ctx *ctx, struct bench_case *c, struct samp
 	close(rep[1]);
 	rep[1] = -1;
 	for (unsigned i = 0; i < n; i++) {
-		int r = ns_read_msg(rep[0], &msgs[i]);
+		int r = read_full_timeout(rep[0], &msgs[i], sizeof(msgs[i]), NS_WORKER_TIMEOUT_MS);
 
 		if (r < 0) {
 			e = bb_err(err, -r, "a namespace worker did not get ready: %s (%s)",
@@ -385,7 +359,7 @@ static int ns_run_workers(struct run_ctx *ctx, struct bench_case *c, struct samp
 	close(rel[1]); /* the release: every worker's read returns at once */
 	rel[1] = -1;
 	for (unsigned i = 0; i < n; i++) {
-		int r = ns_read_msg(rep[0], &msgs[i]);
+		int r = read_full_timeout(rep[0], &msgs[i], sizeof(msgs[i]), NS_WORKER_TIMEOUT_MS);
 
 		if (r < 0) {
 			e = ns_fail(c, -r, c->arg[ARG_METHOD] == NS_UNSHARE ? "unshare" : "clone3",

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -74,30 +73,6 @@ static int pivot_plan(const struct run_ctx *ctx, struct case_list *cases, struct
 			if (m == PIVOT_ROOT)
 				c->func_metric = FUNC_PIVOT_ROOT;
 		}
-	}
-	return 0;
-}
-
-/* Reads one whole record, waiting at most PIVOT_TIMEOUT_MS; -EPIPE when the writer is gone. */
-static int pivot_read_msg(int fd, struct pivot_msg *m)
-{
-	size_t got = 0;
-
-	while (got < sizeof(*m)) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int r = poll(&p, 1, PIVOT_TIMEOUT_MS);
-		ssize_t n;
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -errno : -ETIMEDOUT;
-		n = read(fd, (char *)m + got, sizeof(*m) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EPIPE;
-		got += (size_t)n;
 	}
 	return 0;
 }
@@ -270,7 +245,7 @@ static int pivot_iterate(struct run_ctx *ctx, struct bench_case *c, struct sampl
 		close(rep[0]);
 		return e;
 	}
-	if ((e = pivot_read_msg(rep[0], &m)))
+	if ((e = read_full_timeout(rep[0], &m, sizeof(m), PIVOT_TIMEOUT_MS)))
 		e = bb_err(err, -e, "the %s child died before reporting: %s (%s)",
 			   method_names[c->arg[ARG_METHOD]], errno_name(-e), pivot_hint(-e));
 	else if (m.err)

@@ -32,28 +32,6 @@ bool text_version(const char *text, const char *label, char *buf, size_t len)
 	return true;
 }
 
-int program_exists(const char *name)
-{
-	const char *path = getenv("PATH");
-	char buf[4096];
-
-	if (strchr(name, '/'))
-		return access(name, X_OK) == 0;
-	if (!path || !*path)
-		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	while (*path) {
-		size_t len = strcspn(path, ":");
-
-		snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, path, name);
-		if (access(buf, X_OK) == 0)
-			return 1;
-		path += len;
-		if (*path == ':')
-			path++;
-	}
-	return 0;
-}
-
 int spawn_capture(char *const argv[], char *out, size_t outlen, struct bb_error *err)
 {
 	int pipefd[2], status, e;

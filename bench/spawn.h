@@ -18,7 +18,4 @@ int spawn_capture(char *const argv[], char *out, size_t outlen, struct bb_error 
  * version 1.1.5+ds1". False when there is none or it does not fit in buf. */
 bool text_version(const char *text, const char *label, char *buf, size_t len);
 
-/* Whether a program is found in PATH (or at an absolute path). */
-int program_exists(const char *name);
-
 #endif
