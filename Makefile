@@ -17,7 +17,7 @@ COMMIT  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation -D_GNU_SOURCE -I$(BUILD) -Ibench -Iprobes \
 	   -DBOXBENCH_VERSION='"$(VERSION)"' -DBOXBENCH_COMMIT='"$(COMMIT)"'
-LDLIBS  := -lbpf -lelf -lz -ljansson -larchive -lm
+LDLIBS  := -lbpf -lelf -lz -ljansson -larchive -lcrypto -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Iprobes \
 	      -I/usr/include/$(shell uname -m)-linux-gnu -Wall -Werror
 

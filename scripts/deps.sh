@@ -22,6 +22,7 @@ NEEDS=(
 	"libarchive-dev   /usr/include/archive.h"
 	"libjansson-dev   /usr/include/jansson.h"
 	"libcmocka-dev    /usr/include/cmocka.h"
+	"libssl-dev       /usr/include/openssl/evp.h"
 	"BPFTOOL          BPFTOOL"
 	# run and test: storage drivers, backing file systems, runtimes, plots
 	"gnuplot-nox      /usr/bin/gnuplot"
@@ -38,6 +39,9 @@ NEEDS=(
 	"fuse-overlayfs   /usr/bin/fuse-overlayfs"
 	"crun             /usr/bin/crun"
 	"runc             /usr/sbin/runc"
+	# images: umoci builds the OCI images the import tests check against; getfattr reads xattrs
+	"umoci            /usr/bin/umoci"
+	"attr             /usr/bin/getfattr"
 	# the kernel matrix: Debian's kernels booted under qemu (scripts/vmtest)
 	"qemu-system-x86  /usr/bin/qemu-system-x86_64"
 	"busybox-static   /bin/busybox"

@@ -12,6 +12,8 @@ int cmd_cleanup(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_image(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 
 /* Shared by the subcommands: "boxbench SUB: unknown option '-x'; see 'boxbench SUB --help'". */
 int usage_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -23,6 +23,9 @@ static const struct subcommand subcommands[] = {
 	  "draw SVG plots of results against layer depth and file size (gnuplot)" },
 	{ "compare", cmd_compare,
 	  "judge two results: regressions by rank test, change and ranges" },
+	{ "image", cmd_image, "import OCI layouts, docker save archives and layer tarballs" },
+	{ "inspect", cmd_inspect,
+	  "show an overlay's layers, whiteouts and copy-ups (mount point, pid or image)" },
 };
 
 #define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
