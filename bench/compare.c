@@ -10,8 +10,8 @@
 #include "stats.h"
 
 const char *const compare_context_keys[] = {
-	"kernel_release", "driver",	     "backing_fs", "cgroup_mode",
-	"probe_sources",  "overlay_options", NULL,
+	"kernel_release", "driver",	   "backing_fs",      "backing_store",
+	"cgroup_mode",	  "probe_sources", "overlay_options", NULL,
 };
 
 const char *compare_verdict_name(enum compare_verdict v)

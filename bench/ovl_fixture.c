@@ -73,6 +73,7 @@ int ovl_fixture_init(struct ovl_fixture *f, const struct layer_stack *stack, con
 				      "cannot hold on to the current dir: %s (mount(2) of %u "
 				      "layers uses names relative to %s and must come back)",
 				      errno_name(errno), depth, f->md->base);
+		f->have_cwd = true;
 	}
 	return 0;
 }

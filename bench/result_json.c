@@ -74,18 +74,23 @@ static json_t *context_json(const struct run_ctx *ctx, const struct run_meta *me
 						: "none"));
 	json_object_set_new(c, "backing_fs", json_string(host_fs_name(ctx->session->cache_dir)));
 	json_object_set_new(c, "work_fs", json_string(host_fs_name(ctx->session->workdir)));
+	/* memory: a file system made in RAM for the run; host: the host's disk (see --backing). */
+	json_object_set_new(c, "backing_store",
+			    json_string(ctx->session->store == STORE_MEMORY ? "memory" : "host"));
 	json_object_set_new(c, "driver", json_string(meta->driver));
 	json_object_set_new(c, "overlay_options", json_string(meta->overlay_options));
 	json_object_set_new(c, "probe_mode", json_string(probe_mode_name(cfg->probe_mode)));
 	json_object_set_new(sources, "syscalls",
 			    json_string(probe_source_name(ctx->probes->plan.syscalls)));
 	for (int m = 0; m < FUNC_METRIC_MAX; m++)
-		json_object_set_new(sources, func_metric_name(m),
-				    json_string(probe_source_name(ctx->probes->plan.func[m].source)));
+		json_object_set_new(
+			sources, func_metric_name(m),
+			json_string(probe_source_name(ctx->probes->plan.func[m].source)));
 	json_object_set_new(c, "probe_sources", sources);
-	json_object_set_new(c, "suite", json_string(cfg->suite == SUITE_QUICK	  ? "quick"
-						    : cfg->suite == SUITE_FULL ? "full"
-									       : "default"));
+	json_object_set_new(c, "suite",
+			    json_string(cfg->suite == SUITE_QUICK  ? "quick"
+					: cfg->suite == SUITE_FULL ? "full"
+								   : "default"));
 	json_object_set_new(c, "seed", json_integer((json_int_t)cfg->seed));
 	json_object_set_new(c, "repetitions", json_integer(meta->repetitions));
 	json_object_set_new(c, "warmup", json_integer(meta->warmup));
@@ -146,7 +151,7 @@ static int add_case_rows(json_t *rows, const struct run_ctx *ctx, const struct b
 			 size_t family, struct bb_error *err)
 {
 	static const char *const aggs[] = { "mean", "median", "stddev", "cv",
-					    "p90",  "p99",    "min",    "max" };
+					    "p90",  "p99",    "min",	"max" };
 	const char *source = case_source(ctx, c);
 	unsigned long long *col = NULL;
 	struct stats wall, kern, func, extra[SAMPLE_EXTRA_MAX];
@@ -263,8 +268,9 @@ int result_write(json_t *doc, const char *path, struct bb_error *err)
 	if (json_dump_file(doc, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
 		e = errno ? errno : EIO;
 		unlink(tmp);
-		return bb_err(err, e, "cannot write results to %s: %s (is its directory writable? "
-				      "choose another with --out)",
+		return bb_err(err, e,
+			      "cannot write results to %s: %s (is its directory writable? "
+			      "choose another with --out)",
 			      path, errno_name(e));
 	}
 	if (rename(tmp, path) < 0) {

@@ -13,8 +13,8 @@ static const struct {
 	unsigned repetitions, warmup;
 } suites[] = {
 	[SUITE_QUICK] = { "quick", 5, 1 },
-	[SUITE_DEFAULT] = { "default", 15, 2 },
-	[SUITE_FULL] = { "full", 30, 3 },
+	[SUITE_DEFAULT] = { "default", 40, 3 },
+	[SUITE_FULL] = { "full", 60, 3 },
 };
 
 unsigned suite_repetitions(enum suite s)

@@ -26,7 +26,7 @@ enum suite { SUITE_QUICK, SUITE_DEFAULT, SUITE_FULL };
 struct run_config {
 	enum suite suite;
 	unsigned repetitions; /* measured iterations per case; 0: the suite's */
-	unsigned warmup;      /* unmeasured iterations per case; ~0u: the suite's */
+	unsigned warmup; /* unmeasured iterations per case; ~0u: the suite's */
 	unsigned long long seed;
 	unsigned depths[RUN_LIST_MAX]; /* --depth; n_depths == 0: each scenario's suite list */
 	size_t n_depths;
@@ -34,13 +34,16 @@ struct run_config {
 	size_t n_sizes;
 	enum probe_mode probe_mode;
 	bool probe_overhead; /* start cases twice, probes attached and detached, interleaved */
+	/* The file system the stacks will be on, for case names made before the session
+	 * exists; NULL: the cache dir's. */
+	const char *stack_fs;
 };
 
 /* What every scenario function gets. */
 struct run_ctx {
 	const struct run_config *cfg;
 	struct session *session; /* work dir, stack cache, agent fd, cgroup run */
-	struct probes *probes;	 /* p->plan says what the probes can see */
+	struct probes *probes; /* p->plan says what the probes can see */
 };
 
 #define SAMPLE_EXTRA_MAX 12
@@ -57,28 +60,28 @@ struct sample {
 };
 
 struct timed_span {
-	pid_t tid;		      /* the thread that did the operation (a child's pid is fine) */
-	unsigned long long t0, t1;    /* CLOCK_MONOTONIC ns, as clock_ns() reads it */
+	pid_t tid; /* the thread that did the operation (a child's pid is fine) */
+	unsigned long long t0, t1; /* CLOCK_MONOTONIC ns, as clock_ns() reads it */
 };
 
 #define CASE_PARAMS_MAX 8
-#define CASE_NAME_MAX 200
+#define CASE_NAME_MAX	200
 
 struct bench_case {
 	char name[CASE_NAME_MAX]; /* "<scenario>/<key>:<value>/..." in the order params were set */
 	const struct scenario *scenario;
 	char keys[CASE_PARAMS_MAX][24], values[CASE_PARAMS_MAX][40];
 	size_t n_params;
-	long long arg[8];	 /* the scenario's own numbers (depth, size, kind, ...) */
-	int func_metric;	 /* enum func_metric that times this case's operation, or -1 */
-	bool detached;		 /* runs with the probes detached: its numbers are wall only */
+	long long arg[8]; /* the scenario's own numbers (depth, size, kind, ...) */
+	int func_metric; /* enum func_metric that times this case's operation, or -1 */
+	bool detached; /* runs with the probes detached: its numbers are wall only */
 	const char *extra_names[SAMPLE_EXTRA_MAX]; /* names of sample.extra[], ns each */
 	size_t n_extra;
-	void *priv;		 /* the scenario's state between setup and teardown */
-	struct sample *samples;	 /* measured iterations only */
+	void *priv; /* the scenario's state between setup and teardown */
+	struct sample *samples; /* measured iterations only */
 	size_t n_samples, cap_samples;
 	unsigned done_warmup;
-	char error[300];	 /* why the case failed; it is then skipped, the run goes on */
+	char error[300]; /* why the case failed; it is then skipped, the run goes on */
 };
 
 struct case_list {
@@ -87,7 +90,7 @@ struct case_list {
 };
 
 struct scenario {
-	const char *name;    /* "mount" */
+	const char *name; /* "mount" */
 	const char *summary; /* one line for --help */
 	/* Appends the cases this scenario runs for ctx->cfg (suite, depths, sizes). */
 	int (*plan)(const struct run_ctx *ctx, struct case_list *cases, struct bb_error *err);

@@ -178,8 +178,11 @@ static int copyup_plan(const struct run_ctx *ctx, struct case_list *cases, struc
 			       N(default_depths), full_depths, N(full_depths), &depths);
 	size_t ns = copyup_sizes(ctx, &sizes);
 	/* The stacks live in the cache dir; the session may not have named it yet. */
-	const char *fs = ovl_fixture_fs_name(
-		ctx->session->cache_dir[0] ? ctx->session->cache_dir : SESSION_DEFAULT_CACHE_DIR);
+	const char *fs = ctx->cfg->stack_fs
+				 ? ctx->cfg->stack_fs
+				 : ovl_fixture_fs_name(ctx->session->cache_dir[0]
+							       ? ctx->session->cache_dir
+							       : SESSION_DEFAULT_CACHE_DIR);
 	int e;
 
 	if (ns > LAYER_STACK_MAX_COPYUP_SIZES)

@@ -4,12 +4,61 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "container.h"
 #include "fsutil.h"
 #include "mntns.h"
+
+/* rundir/ram: a tmpfs for the image; rundir/fs: the file system on it, holding stacks/ and
+ * the scenarios' dirs. Both mounts are in the private namespace: they go with it. */
+static int memory_store_open(struct session *s, enum backing_fs fs, struct bb_error *err)
+{
+	char mnt[sizeof(s->rundir) + 8];
+	int e;
+
+	snprintf(mnt, sizeof(mnt), "%s/fs", s->rundir);
+	if (mkdir(mnt, 0755) < 0)
+		return bb_err(err, errno, "cannot create %s: %s", mnt, errno_name(errno));
+	if (fs != FS_TMPFS) {
+		snprintf(s->ram_dir, sizeof(s->ram_dir), "%s/ram", s->rundir);
+		if (mkdir(s->ram_dir, 0700) < 0 ||
+		    mount("boxbench-ram", s->ram_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700")) {
+			e = bb_err(err, errno,
+				   "cannot mount a tmpfs on %s for the memory store: %s",
+				   s->ram_dir, errno_name(errno));
+			rmdir(s->ram_dir);
+			s->ram_dir[0] = '\0';
+			return e;
+		}
+	}
+	e = backing_fs_mount(&s->memory, fs, s->ram_dir, mnt,
+			     fs == FS_TMPFS ? 0 : SESSION_MEMORY_IMAGE_SIZE, err);
+	if (e)
+		return bb_err_wrap(err,
+				   "cannot make the memory store (%s; --backing host runs on "
+				   "the host's disk instead)",
+				   backing_fs_name(fs));
+	s->store = STORE_MEMORY;
+	snprintf(s->workdir, sizeof(s->workdir), "%s", mnt);
+	snprintf(s->cache_dir, sizeof(s->cache_dir), "%s/stacks", mnt);
+	return 0;
+}
+
+static void memory_store_close(struct session *s, struct bb_error *err)
+{
+	struct bb_error local = { 0 };
+
+	if (s->memory.mounted && backing_fs_umount(&s->memory, &local) && !err->code)
+		bb_err(err, local.code, "%s", local.msg);
+	if (s->ram_dir[0]) {
+		if (umount2(s->ram_dir, MNT_DETACH) && !err->code)
+			bb_err(err, errno, "cannot unmount %s: %s", s->ram_dir, errno_name(errno));
+		s->ram_dir[0] = '\0';
+	}
+}
 
 int session_open(struct session *s, const struct session_options *o, struct bb_error *err)
 {
@@ -26,18 +75,20 @@ int session_open(struct session *s, const struct session_options *o, struct bb_e
 	if ((s->agent_fd = container_open_agent(err)) < 0)
 		return s->agent_fd;
 
-	snprintf(s->workdir, sizeof(s->workdir), "%s/%s%d", root, SESSION_DIR_PREFIX,
-		 (int)getpid());
+	snprintf(s->rundir, sizeof(s->rundir), "%s/%s%d", root, SESSION_DIR_PREFIX, (int)getpid());
 	/* A dir with our pid can only be a dead run's whose pid came round again. */
-	remove_tree(s->workdir, NULL);
-	if (mkdir(s->workdir, 0755) < 0) {
+	remove_tree(s->rundir, NULL);
+	if (mkdir(s->rundir, 0755) < 0) {
 		e = bb_err(err, errno,
 			   "cannot create the work dir %s: %s (is %s writable? choose "
 			   "another with --work-dir)",
-			   s->workdir, errno_name(errno), root);
-		s->workdir[0] = '\0';
+			   s->rundir, errno_name(errno), root);
+		s->rundir[0] = '\0';
 		goto fail;
 	}
+	snprintf(s->workdir, sizeof(s->workdir), "%s", s->rundir);
+	if (o->store == STORE_MEMORY && (e = memory_store_open(s, o->memory_fs, err)))
+		goto fail;
 	if (o->cgroups) {
 		unsigned want = o->cgroup_want;
 
@@ -72,11 +123,15 @@ int session_close(struct session *s, struct bb_error *err)
 			e = bb_err(err, local.code, "%s", local.msg);
 		s->have_cgroups = false;
 	}
-	if (s->workdir[0]) {
-		r = remove_tree(s->workdir, &local);
+	memory_store_close(s, &local);
+	if (local.code && !e)
+		e = bb_err(err, local.code, "%s", local.msg);
+	if (s->rundir[0]) {
+		bb_err_clear(&local);
+		r = remove_tree(s->rundir, &local);
 		if (r && !e)
 			e = bb_err(err, local.code, "%s", local.msg);
-		s->workdir[0] = '\0';
+		s->rundir[0] = s->workdir[0] = '\0';
 	}
 	if (s->agent_fd >= 0) {
 		close(s->agent_fd);

@@ -34,13 +34,20 @@ static void print_help(void)
 	printf("\n"
 	       "  --depth LIST       layer depths, e.g. 1,8,64 (default: each scenario's suite list)\n"
 	       "  --size LIST        file sizes for copyup, e.g. 4K,1M (same rule)\n"
-	       "  --repetitions N    measured iterations per case (quick 5, default 15, full 30)\n"
-	       "  --warmup N         unmeasured iterations per case first (1, 2, 3)\n"
+	       "  --repetitions N    measured iterations per case (quick 5, default 40, full 60)\n"
+	       "  --warmup N         unmeasured iterations per case first (1, 3, 3)\n"
 	       "  --seed N           seeds the stacks and the case order (default 1)\n"
 	       "  --probe-mode MODE  auto (default), tracepoint, fentry, kprobe or off\n"
 	       "  --out FILE         where the JSON goes (default results/<date>-<host>.json)\n"
 	       "  --cache-dir DIR    layer stack cache (default " SESSION_DEFAULT_CACHE_DIR ")\n"
-	       "  --work-dir DIR     where the run's dir goes (default " SESSION_DEFAULT_WORK_ROOT ")\n"
+	       "  --work-dir DIR     where the run's dir goes (default " SESSION_DEFAULT_WORK_ROOT
+	       ")\n"
+	       "  --backing FS       where the layers and upper dirs live: ext4 (default), xfs,\n"
+	       "                     btrfs or tmpfs: a file system made for the run on a loop\n"
+	       "                     device in RAM, so no disk latency and no other writer's\n"
+	       "                     journal commits land in the numbers; or host: the stack\n"
+	       "                     cache and work dir on the host's disk (the default when\n"
+	       "                     --cache-dir is given), to measure that disk too\n"
 	       "  --probe-overhead   run every start case twice, probes attached and detached,\n"
 	       "                     interleaved: the ratio of their medians is the probes' cost\n"
 	       "  --list             print the cases the options give, run nothing\n"
@@ -61,6 +68,7 @@ struct run_opts {
 	char names_buf[512];
 	const char *out;
 	bool list;
+	bool backing_given;
 };
 
 static int parse_list(const char *s, const char *what, bool sizes, struct run_config *cfg,
@@ -90,9 +98,39 @@ static int parse_list(const char *s, const char *what, bool sizes, struct run_co
 }
 
 enum {
-	O_SUITE = 256, O_SCEN, O_DEPTH, O_SIZE, O_REPS, O_WARM, O_SEED, O_PROBE, O_OUT,
-	O_CACHE, O_WORK, O_LIST, O_OVERHEAD,
+	O_SUITE = 256,
+	O_SCEN,
+	O_DEPTH,
+	O_SIZE,
+	O_REPS,
+	O_WARM,
+	O_SEED,
+	O_PROBE,
+	O_OUT,
+	O_CACHE,
+	O_WORK,
+	O_LIST,
+	O_OVERHEAD,
+	O_BACKING,
 };
+
+/* --backing: a memory store of one of these file systems, or "host". */
+static int parse_backing(const char *s, struct run_opts *o, struct bb_error *err)
+{
+	if (!strcmp(s, "host")) {
+		o->session.store = STORE_HOST;
+		o->backing_given = true;
+		return 0;
+	}
+	o->session.store = STORE_MEMORY;
+	o->backing_given = true;
+	if (backing_fs_parse(s, &o->session.memory_fs, err))
+		return bb_err(err, EINVAL,
+			      "--backing: unknown '%s': choose ext4, xfs, btrfs or tmpfs (a file "
+			      "system made in RAM for the run) or host (the host's disk)",
+			      s);
+	return 0;
+}
 
 static int parse_args(int argc, char **argv, struct run_opts *o, struct bb_error *err)
 {
@@ -110,6 +148,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o, struct bb_error
 		{ "work-dir", required_argument, NULL, O_WORK },
 		{ "list", no_argument, NULL, O_LIST },
 		{ "probe-overhead", no_argument, NULL, O_OVERHEAD },
+		{ "backing", required_argument, NULL, O_BACKING },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -146,7 +185,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o, struct bb_error
 			break;
 		case O_SEED:
 			/* JSON integers are signed 64-bit: a larger seed could not be recorded. */
-			e = parse_uint(optarg, "--seed", 0, 9223372036854775807ULL, &o->cfg.seed, err);
+			e = parse_uint(optarg, "--seed", 0, 9223372036854775807ULL, &o->cfg.seed,
+				       err);
 			break;
 		case O_PROBE:
 			e = probe_mode_parse(optarg, &o->cfg.probe_mode, err);
@@ -165,6 +205,9 @@ static int parse_args(int argc, char **argv, struct run_opts *o, struct bb_error
 			break;
 		case O_OVERHEAD:
 			o->cfg.probe_overhead = true;
+			break;
+		case O_BACKING:
+			e = parse_backing(optarg, o, err);
 			break;
 		case 'h':
 			return 1;
@@ -272,8 +315,20 @@ int cmd_run(int argc, char **argv)
 		print_help();
 		return 0;
 	}
+	if (!e && !o.backing_given) {
+		/* Runs that name host dirs mean the host's disk; the rest get the memory store. */
+		o.session.store = o.session.cache_dir ? STORE_HOST : STORE_MEMORY;
+		o.session.memory_fs = FS_EXT4;
+	}
+	if (!e && o.session.store == STORE_MEMORY && o.session.cache_dir)
+		e = bb_err(&err, EINVAL,
+			   "--cache-dir names where host stacks are kept, but --backing %s builds "
+			   "them in RAM for the run: give --backing host with it",
+			   backing_fs_name(o.session.memory_fs));
 	if (e)
 		return usage_error("run", "%s", err.msg);
+	if (o.session.store == STORE_MEMORY)
+		o.cfg.stack_fs = backing_fs_name(o.session.memory_fs);
 	ctx.cfg = &o.cfg;
 	ctx.session = &session;
 	ctx.probes = &probes;

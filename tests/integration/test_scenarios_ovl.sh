@@ -132,3 +132,28 @@ test_ovl_wrong_stack_is_named_not_timed() {
 	assert_eq null "$(jq -r '.benchmarks[] | select(.name == "lookup/depth:2/target:found-top/cache:cold")
 		| .error_message' "$res")" "an intact case of the same stack"
 }
+
+# The default memory store: a file system made in RAM for the run, named in the cases and the
+# context, and gone afterwards (the runner's leftover check covers mounts and loop devices).
+test_ovl_memory_store_runs_and_is_named() {
+	local res="$BB_TMP/mem.json" fs
+	for fs in ext4 tmpfs; do
+		run "$BOXBENCH" run --backing "$fs" --scenario copyup,lookup --depth 8 --size 4K \
+			--repetitions 2 --warmup 0 --out "$res"
+		[ "$rc" = 0 ] || fail "boxbench run --backing $fs exited $rc: $err"
+		assert_eq "" "$err" "stderr of a clean run on --backing $fs"
+		assert_eq memory "$(jq -r .context.backing_store "$res")" "backing_store on $fs"
+		assert_eq "$fs" "$(jq -r .context.backing_fs "$res")" "backing_fs on $fs"
+		jq -e --arg fs "$fs" '[.benchmarks[] | select(.run_type == "iteration" and
+			(.name | startswith("copyup/")))] | length > 0 and
+			all(.[]; (.name | contains("/fs:" + $fs + "/")) and .error_occurred != true)' \
+			"$res" >/dev/null || fail "copyup cases on --backing $fs: not all named fs:$fs and ok"
+	done
+	run "$BOXBENCH" run --backing host --scenario lookup --depth 8 --repetitions 1 --warmup 0 \
+		--out "$res" --cache-dir "$BB_CACHE"
+	[ "$rc" = 0 ] || fail "boxbench run --backing host exited $rc: $err"
+	assert_eq host "$(jq -r .context.backing_store "$res")" "backing_store with --backing host"
+	run "$BOXBENCH" run --backing xfs --cache-dir "$BB_CACHE" --list
+	assert_eq 2 "$rc" "--cache-dir with a memory store"
+	assert_contains "$err" "--backing host" "the refusal names the fix"
+}

@@ -1,0 +1,329 @@
+# `boxbench image import` against an independent tool: an OCI image built by Debian's umoci
+# alone, imported, mounted as a read-only overlay of its layer dirs, and compared path by path
+# (tests/helpers/tree-manifest) with what `umoci unpack` makes of the same image.
+
+rt_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+tree_manifest=$rt_top/tests/helpers/tree-manifest
+
+setup_file() {
+	# /var/tmp: a disk file system, so xattrs, devices and hard links behave as in a real store.
+	BB_TMP=$(mktemp -d /var/tmp/bbtest-rt.XXXXXX)
+	export BB_TMP
+}
+
+teardown_file() {
+	rm -rf "$BB_TMP"
+}
+
+need_umoci() {
+	command -v umoci >/dev/null || skip "umoci is not installed (apt-get install umoci)"
+	command -v setfattr >/dev/null || skip "setfattr is not installed (apt-get install attr)"
+}
+
+# bytes N TAG: N bytes that depend on TAG only, not compressible to nothing.
+bytes() {
+	/usr/bin/python3 -c 'import hashlib, sys
+sys.stdout.buffer.write(hashlib.shake_256(sys.argv[2].encode()).digest(int(sys.argv[1])))' "$1" "$2"
+}
+
+put() { # PATH MODE UID:GID SIZE|-TEXT: a regular file with that mode, owner and content
+	mkdir -p "$(dirname "$1")"
+	case $4 in
+	-*) printf '%s\n' "${4#-}" >"$1" ;;
+	*) bytes "$4" "$1" >"$1" ;;
+	esac
+	chown "$3" "$1"
+	chmod "$2" "$1"
+}
+
+# unpack_to TAG BUNDLE: a fresh bundle of the image at TAG, for the next layer to be made in.
+unpack_to() {
+	umoci unpack --image "$BB_TMP/oci:$1" "$BB_TMP/$2" >/dev/null ||
+		fail "umoci unpack of $1 failed"
+}
+
+# repack_from BUNDLE TAG K: makes layer K of what changed in BUNDLE since its unpack.
+#
+# umoci compares mtimes in whole seconds (go-mtree's tar_time), so a dir whose entries changed
+# within the second of its unpack would be left out of the layer or not, by chance. Every layer
+# therefore stamps what it changed with its own time, T0 + K hours, and everything else keeps the
+# stamp of the layer it came from: a dir is in a layer exactly when this layer changed it.
+repack_from() {
+	find "$BB_TMP/$1/rootfs" -newermt @$((T0 + 86400)) -exec touch -h -d @$((T0 + $3 * 3600)) {} +
+	umoci repack --image "$BB_TMP/oci:$2" "$BB_TMP/$1" >/dev/null ||
+		fail "umoci repack to $2 failed"
+}
+
+T0=1500000000
+
+# The image, made by umoci alone, once for all tests. Tags t1..t4 hold 1..4 layers (t0 is
+# umoci's empty image, so the index has several manifests and --ref must pick one); t5 adds a
+# layer made by `umoci insert --whiteout`.
+umoci_image() {
+	local r
+	[ -e "$BB_TMP/oci.done" ] && return 0
+	umoci init --layout "$BB_TMP/oci" || fail "umoci init failed"
+	umoci new --image "$BB_TMP/oci:t0" || fail "umoci new failed"
+
+	# Layer 1: the base. Sizes around the 512-byte tar block and the 4 KiB page, modes with
+	# the special bits, several owners, hard links within and across dirs, symlinks of every
+	# kind, names that need PAX headers, a fifo, a device, xattrs on a file and a dir.
+	unpack_to t0 b1
+	r=$BB_TMP/b1/rootfs
+	mkdir -m 0755 "$r/etc" "$r/bin" "$r/data" "$r/hl" "$r/other" "$r/lnk" "$r/dev"
+	put "$r/etc/hostname" 0644 0:0 -one
+	put "$r/etc/motd" 0644 0:0 4096
+	put "$r/bin/tool" 0755 0:0 100001
+	put "$r/bin/suid" 04755 0:0 4095
+	put "$r/bin/sgid" 02711 0:1000 513
+	put "$r/secret" 0600 1000:1000 1
+	put "$r/empty" 0444 0:0 0
+	put "$r/data/big" 0644 0:0 3145735
+	truncate -s 2M "$r/data/sparse"
+	printf 'middle' | dd of="$r/data/sparse" bs=1 seek=1048576 conv=notrunc status=none
+	put "$r/data/with space" 0644 0:0 -space
+	put "$r/data/ünïcødé" 0644 0:0 -utf8
+	put "$r/data/$(printf 'n%.0s' {1..150})/$(printf 'm%.0s' {1..120})" 0640 0:0 511
+	put "$r/a/b/c/d/deep.txt" 0644 0:0 -deep
+	chown 65534:65534 "$r/a/b/c"
+	chmod 0711 "$r/a/b"
+	chmod 0700 "$r/a/b/c/d"
+	mkdir -m 1777 "$r/tmp"
+	mkdir "$r/shared" && chown 0:100 "$r/shared" && chmod 2775 "$r/shared"
+	mkdir "$r/emptydir"
+	put "$r/doomed.txt" 0644 0:0 -doomed
+	put "$r/gone/one" 0644 0:0 -one
+	put "$r/gone/sub/two" 0644 0:0 -two
+	put "$r/olddir/x" 0644 0:0 -old-x
+	put "$r/olddir/y" 0644 0:0 -old-y
+	put "$r/olddir/sub/z" 0644 0:0 -old-z
+	put "$r/olddir/sub/deeper/w" 0644 0:0 -old-w
+	put "$r/d2f/s/q" 0644 0:0 -q
+	put "$r/d2f/t" 0644 0:0 -t
+	put "$r/f2d" 0644 0:0 -was-a-file
+	ln -s etc/hostname "$r/l2f"
+	ln -s a "$r/relink"
+	put "$r/hl/a" 0640 0:1000 5000
+	ln "$r/hl/a" "$r/hl/b"
+	ln "$r/hl/a" "$r/other/hl-c"
+	put "$r/hl/pair1" 0644 0:0 -pair
+	ln "$r/hl/pair1" "$r/hl/pair2"
+	ln -s ../etc/hostname "$r/lnk/rel"
+	ln -s /etc/hostname "$r/lnk/abs"
+	ln -s ../nowhere "$r/lnk/dangling"
+	ln -s ../a/b "$r/lnk/dir"
+	ln -s "/$(printf 't%.0s' {1..200})" "$r/lnk/long"
+	ln -s /etc/hostname "$r/lnk/own"
+	chown -h 1000:1000 "$r/lnk/own"
+	put "$r/xattr.txt" 0644 0:0 -xattrs
+	setfattr -n user.test -v hello "$r/xattr.txt"
+	setfattr -n user.bin -v 0x00ff0a3d "$r/xattr.txt"
+	mkdir "$r/xdir" && setfattr -n user.dirattr -v 1 "$r/xdir"
+	mkfifo -m 0620 "$r/dev/fifo"
+	mknod -m 0666 "$r/dev/null" c 1 3
+	put "$r/opq/k1" 0644 0:0 -k1
+	put "$r/opq/k2" 0644 0:0 -k2
+	put "$r/opq/sub/k3" 0644 0:0 -k3
+	repack_from b1 t1 1
+
+	# Layer 2: deletions and replacements. umoci writes .wh.NAME for each deleted name that
+	# was directly in a dir the layer keeps, including the old contents of a dir removed and
+	# made again; a dir replaced by a file leaves a .wh. entry below that file's name.
+	unpack_to t1 b2
+	r=$BB_TMP/b2/rootfs
+	rm "$r/doomed.txt"
+	rm -r "$r/gone"
+	rm -r "$r/olddir"
+	mkdir -m 0750 "$r/olddir" && chown 1000:1000 "$r/olddir"
+	put "$r/olddir/x" 0600 1000:1000 -new-x
+	put "$r/olddir/n" 0644 0:0 -new-n
+	rm -r "$r/d2f"
+	put "$r/d2f" 0755 0:0 -was-a-dir
+	rm "$r/f2d"
+	put "$r/f2d/inner/file" 0644 0:0 -now-a-dir
+	rm "$r/l2f"
+	put "$r/l2f" 0644 0:0 -was-a-symlink
+	ln -sfn a/b "$r/relink"
+	put "$r/etc/hostname" 0644 0:0 -two
+	chmod 0700 "$r/bin/tool"
+	chown 65534:65534 "$r/secret"
+	ln "$r/hl/a" "$r/hl/d"
+	setfattr -n user.test -v changed "$r/xattr.txt"
+	setfattr -x user.bin "$r/xattr.txt"
+	put "$r/opq/k4" 0644 0:0 -k4
+	put "$r/a/b/c/d/new.txt" 0644 0:0 -new-deep
+	repack_from b2 t2 2
+
+	# Layer 3: an opaque dir (.wh..wh..opq), which umoci writes only through insert --opaque.
+	mkdir -p "$BB_TMP/ins/fresh"
+	printf 'k1 again\n' >"$BB_TMP/ins/k1"
+	printf 'k5\n' >"$BB_TMP/ins/fresh/k5"
+	umoci insert --image "$BB_TMP/oci:t2" --tag t3 --opaque "$BB_TMP/ins" /opq >/dev/null ||
+		fail "umoci insert --opaque failed"
+
+	# Layer 4: on top of the opaque dir and of earlier whiteouts: a name deleted below is made
+	# again, a dir deleted below comes back empty but for one entry, one link of a group goes.
+	unpack_to t3 b4
+	r=$BB_TMP/b4/rootfs
+	rm "$r/opq/k1"
+	put "$r/opq/k6" 0644 0:0 -k6
+	put "$r/doomed.txt" 0600 0:0 -back
+	mkdir -p "$r/gone/again"
+	rm "$r/hl/b"
+	rm "$r/hl/pair2"
+	rm -r "$r/f2d"
+	ln -s olddir "$r/f2d"
+	repack_from b4 t4 4
+
+	# Layer 5: a layer of one whiteout. umoci 0.4.7 writes it as a single tar header with no
+	# end-of-archive blocks (GNU tar: "Unexpected EOF in archive"); Go's tar reader, as in
+	# umoci unpack and docker, takes it.
+	umoci insert --image "$BB_TMP/oci:t4" --tag t5 --whiteout /etc/motd >/dev/null ||
+		fail "umoci insert --whiteout failed"
+	rm -rf "$BB_TMP/b1" "$BB_TMP/b2" "$BB_TMP/b4" "$BB_TMP/ins"
+	touch "$BB_TMP/oci.done"
+}
+
+# reference TAG: the manifest of what `umoci unpack` makes of TAG, in $BB_TMP/ref-TAG.txt.
+reference() {
+	local b=$BB_TMP/ref-$1
+	[ -s "$b.txt" ] && return 0
+	umoci unpack --image "$BB_TMP/oci:$1" "$b" >/dev/null || fail "umoci unpack of $1 failed"
+	"$tree_manifest" "$b/rootfs" >"$b.txt" || fail "tree-manifest of umoci's rootfs failed"
+	rm -rf "$b"
+}
+
+# imported TAG: imports TAG with boxbench, checks image.json against the image's manifest,
+# mounts the layer dirs as a read-only overlay in a private mount namespace and writes the
+# merged tree's manifest to $BB_TMP/imp-TAG.txt.
+imported() {
+	local tag=$1 dest=$BB_TMP/imp-$1 m=$BB_TMP/mnt-$1 mdig want got n lower
+	rm -rf "$dest"
+	run "$BOXBENCH" image import "$BB_TMP/oci" "$dest" --ref "$tag"
+	[ "$rc" = 0 ] || fail "boxbench image import --ref $tag exited $rc: $err"
+	[ -s "$dest/image.json" ] || fail "no $dest/image.json after the import"
+	mdig=$(jq -r --arg t "$tag" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $t)
+		| .digest | sub("^sha256:"; "")' "$BB_TMP/oci/index.json")
+	n=$(jq '.layers | length' "$BB_TMP/oci/blobs/sha256/$mdig")
+	assert_eq "$n" "$(jq '.layers | length' "$dest/image.json")" "layers in image.json for $tag"
+	want=$(seq 0 $((n - 1)) | sed 's,^,l/,')
+	got=$(jq -r '.layers[].dir' "$dest/image.json")
+	assert_eq "$want" "$got" "layer dirs in image.json, bottom first"
+	# The digest may be the compressed blob's or the diff_id: either names the layer.
+	jq -r '.layers[].digest' "$dest/image.json" | paste - <(jq -r '.layers[].digest' \
+		"$BB_TMP/oci/blobs/sha256/$mdig") <(jq -r '.rootfs.diff_ids[]' "$BB_TMP/oci/blobs/sha256/$(
+			jq -r '.config.digest | sub("^sha256:"; "")' "$BB_TMP/oci/blobs/sha256/$mdig")") |
+		awk -F'\t' '$1 != $2 && $1 != $3 { print "layer " NR - 1 ": " $1 " is neither " $2 " nor " $3; bad = 1 }
+			END { exit bad }' || fail "image.json digests do not match the manifest"
+	lower=$(jq -r '[.layers[].dir] | reverse | join(":")' "$dest/image.json")
+	mkdir "$m"
+	run unshare -m --propagation private sh -c 'cd "$1" && mount -t overlay boxbench-rt \
+		-o "ro,lowerdir=$2" "$3" && "$4" "$3"' sh "$dest" "$lower" "$m" "$tree_manifest"
+	rmdir "$m"
+	[ "$rc" = 0 ] || fail "mounting or reading the overlay of $dest (lowerdir=$lower) failed: $err"
+	printf '%s\n' "$out" >"$BB_TMP/imp-$tag.txt"
+}
+
+# compare TAG: the overlay of the import and umoci's unpack must agree line by line.
+compare() {
+	local d
+	d=$(diff -u --label "umoci unpack $1" --label "boxbench image import $1 (overlay)" \
+		"$BB_TMP/ref-$1.txt" "$BB_TMP/imp-$1.txt") ||
+		fail "the imported image differs from umoci's unpack of $1:"$'\n'"$d"
+}
+
+expect_line() { # TAG REGEX WHAT: umoci's tree has a line matching REGEX (the case is real)
+	grep -qE -- "$2" "$BB_TMP/ref-$1.txt" || fail "umoci's unpack of $1 lacks $3 (/$2/)"
+}
+
+expect_no_line() { # TAG REGEX WHAT
+	! grep -qE -- "$2" "$BB_TMP/ref-$1.txt" || fail "umoci's unpack of $1 still has $3 (/$2/)"
+}
+
+# The cases must be in the image for the comparison to mean anything: checked on umoci's side,
+# so a change in umoci's behaviour shows here rather than as a silent pass.
+test_roundtrip_reference_has_every_case() {
+	need_umoci
+	umoci_image
+	reference t4
+	expect_line t4 '^doomed\.txt f 00600 .*size=5 ' "doomed.txt made again in layer 4"
+	expect_no_line t4 '^gone/(one|sub)' "the contents of gone/ (deleted in layer 2)"
+	expect_line t4 '^gone/again d ' "gone/again (layer 4)"
+	expect_line t4 '^olddir d 00750 uid=1000 gid=1000' "olddir made again with a new owner"
+	expect_no_line t4 '^olddir/(y|sub)' "olddir's old contents"
+	expect_line t4 '^d2f f 00755 ' "d2f, a dir replaced by a file"
+	expect_no_line t4 '^d2f/' "anything below the file d2f"
+	expect_line t4 '^f2d l .*target=olddir$' "f2d: file, then dir, then symlink"
+	expect_line t4 '^l2f f ' "l2f, a symlink replaced by a file"
+	expect_line t4 '^relink l .*target=a/b$' "relink's new target"
+	expect_line t4 '^opq/k6 f ' "opq/k6 above the opaque layer"
+	expect_line t4 '^opq/fresh/k5 f ' "the opaque layer's own contents"
+	expect_no_line t4 '^opq/(k1|k2|k4|sub)' "names hidden by the opaque dir or whited out above it"
+	expect_line t4 '^hl/a f 00640 uid=0 gid=1000 size=5000 .* links=hl/d,other/hl-c$' \
+		"the hard-link group hl/a, hl/d, other/hl-c"
+	expect_line t4 '^hl/pair1 f .*size=5 sha256=[0-9a-f]*$' "hl/pair1 without its deleted twin"
+	expect_line t4 '^bin/suid f 04755 ' "the setuid file"
+	expect_line t4 '^bin/tool f 00700 ' "bin/tool's mode changed in layer 2"
+	expect_line t4 '^secret f 00600 uid=65534 gid=65534 size=1 ' "secret's owner changed in layer 2"
+	expect_line t4 '^tmp d 01777 ' "the sticky dir"
+	expect_line t4 '^xattr\.txt f .* xattr\.user\.test=changed$' "the xattr changed in layer 2"
+	expect_line t4 '^xdir d .* xattr\.user\.dirattr=1$' "the dir's xattr"
+	expect_line t4 '^dev/null c 00666 .* rdev=1:3$' "the char device"
+	expect_line t4 '^lnk/own l 00777 uid=1000 gid=1000 ' "the symlink owned by 1000"
+	expect_line t4 '^data/n{150}/m{120} f ' "the path longer than 255 bytes"
+}
+
+test_roundtrip_import_matches_umoci_unpack() {
+	local d
+	need_umoci
+	umoci_image
+	reference t4
+	imported t4
+	compare t4
+	# The same comparison between the merged tree and its bottom layer alone must fail, and
+	# name what the upper layers changed.
+	d=$(diff "$BB_TMP/ref-t4.txt" <("$tree_manifest" "$BB_TMP/imp-t4/l/0")) &&
+		fail "the bottom layer alone has the same manifest as the merged tree"
+	grep -q '^> doomed\.txt f 00644 .*size=7 ' <<<"$d" ||
+		fail "the bottom layer's doomed.txt (deleted, then made again) is not in the diff: $d"
+}
+
+# The top layer is a single tar header without the end-of-archive blocks (umoci insert
+# --whiteout): an importer that insists on the two zero blocks rejects an image umoci and
+# docker take.
+test_roundtrip_whiteout_only_layer() {
+	need_umoci
+	umoci_image
+	reference t5
+	expect_no_line t5 '^etc/motd ' "etc/motd (whited out by the top layer)"
+	imported t5
+	compare t5
+}
+
+# The comparison itself must be able to fail: a copy of umoci's tree changed in one way at a
+# time must show in the diff, each change on the line of the path it touched.
+test_roundtrip_manifest_sees_each_change() {
+	local t=$BB_TMP/sensitivity base d
+	need_umoci
+	umoci_image
+	umoci unpack --image "$BB_TMP/oci:t4" "$t" >/dev/null || fail "umoci unpack of t4 failed"
+	base=$("$tree_manifest" "$t/rootfs") || fail "tree-manifest failed on $t/rootfs"
+	# change CMD REGEX: CMD changes the tree; the diff must hold a line matching REGEX.
+	change() {
+		(cd "$t/rootfs" && eval "$1") || fail "could not apply: $1"
+		d=$(diff <(printf '%s\n' "$base") <("$tree_manifest" "$t/rootfs")) &&
+			fail "tree-manifest did not see: $1"
+		grep -qE -- "$2" <<<"$d" || fail "the diff after '$1' lacks /$2/: $d"
+		base=$("$tree_manifest" "$t/rootfs")
+	}
+	change 'chmod 4700 bin/tool' '^> bin/tool f 04700 '
+	change 'printf X | dd of=data/big bs=1 seek=1000000 conv=notrunc status=none' '^> data/big f .*size=3145735 '
+	change 'ln -sfn /elsewhere lnk/abs' '^> lnk/abs l .*target=/elsewhere$'
+	change 'cp --preserve=all other/hl-c x && mv x other/hl-c' '^> hl/a f .*links=hl/d$'
+	change 'chown 1:1 empty' '^> empty f 00444 uid=1 gid=1 '
+	change 'setfattr -n user.test -v other xattr.txt' '^> xattr\.txt .*xattr\.user\.test=other$'
+	change 'mknod .wh.x c 0 0' '^> \.wh\.x c 00644 .*rdev=0:0$'
+	change 'rm -r gone' '^< gone/again d '
+	change 'chmod 0700 .' '^> \. d 00700 '
+	rm -rf "$t"
+}
