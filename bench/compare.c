@@ -217,10 +217,63 @@ static void free_names(char **v, size_t n)
 	free(v);
 }
 
+/* The machine-wide shift: the median of the paired rows' median ratios. */
+static int result_shift(struct compare_result *out)
+{
+	double *ratio = malloc((out->n + 1) * sizeof(*ratio));
+	size_t n = 0;
+
+	if (!ratio)
+		return -ENOMEM;
+	for (size_t i = 0; i < out->n; i++) {
+		const struct compare_row *r = &out->rows[i];
+
+		if (r->has_old && r->has_new && r->old.n && r->new.n && r->old.median > 0)
+			ratio[n++] = r->new.median / r->old.median;
+	}
+	qsort(ratio, n, sizeof(*ratio), cmp_double);
+	out->shift = n ? stats_quantile_sorted(ratio, n, 0.5) : 0;
+	out->n_shift = n;
+	free(ratio);
+	return 0;
+}
+
+/* Judges a paired row; its new side is first divided by `scale` (1: as measured). */
+static int judge_pair(struct compare_row *r, const struct result_series *os,
+		      const struct result_series *ns, double scale, const struct compare_opts *opts,
+		      struct bb_error *err)
+{
+	struct result_series scaled = *ns;
+	double *v = NULL;
+	int ret = 0;
+
+	if (scale != 1 && ns->n) {
+		v = malloc(ns->n * sizeof(*v));
+		if (!v)
+			return bb_err(err, ENOMEM, "out of memory");
+		for (size_t i = 0; i < ns->n; i++)
+			v[i] = ns->ns[i] / scale;
+		scaled.ns = v;
+		if (side_compute(&scaled, &r->new)) {
+			ret = bb_err(err, ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	r->change = r->old.median > 0 ? (r->new.median - r->old.median) / r->old.median : 0;
+	r->mw.p = 1;
+	if (os->n && scaled.n && (ret = mw_test(os->ns, os->n, scaled.ns, scaled.n, &r->mw, err)))
+		goto out;
+	judge(r, opts);
+out:
+	free(v);
+	return ret;
+}
+
 int compare_results(const struct result_file *old, const struct result_file *new,
 		    const struct compare_opts *opts, struct compare_result *out,
 		    struct bb_error *err)
 {
+	const struct result_series **pairs = NULL; /* per row: old, new (NULL when absent) */
 	char **on = NULL, **nn = NULL;
 	bool *paired = NULL;
 	int ret;
@@ -232,8 +285,9 @@ int compare_results(const struct result_file *old, const struct result_file *new
 	if (ret)
 		goto out;
 	out->rows = calloc(old->n + new->n, sizeof(*out->rows));
+	pairs = calloc(2 * (old->n + new->n) + 1, sizeof(*pairs));
 	paired = calloc(new->n + 1, sizeof(*paired));
-	if (!out->rows || !paired) {
+	if (!out->rows || !pairs || !paired) {
 		ret = bb_err(err, ENOMEM, "out of memory");
 		goto out;
 	}
@@ -261,6 +315,8 @@ int compare_results(const struct result_file *old, const struct result_file *new
 				r->name = nn[i];
 				nn[i] = NULL;
 			}
+			pairs[2 * out->n] = os;
+			pairs[2 * out->n + 1] = ns;
 			out->n++;
 			r->has_old = os;
 			r->has_new = ns;
@@ -269,28 +325,30 @@ int compare_results(const struct result_file *old, const struct result_file *new
 				ret = bb_err(err, ENOMEM, "out of memory");
 				goto out;
 			}
-			if (!os || !ns) {
-				r->verdict = os ? VERDICT_REMOVED : VERDICT_ADDED;
-				r->why = os ? "only in the old file" : "only in the new file";
-			} else {
-				if (r->old.median > 0)
-					r->change = (r->new.median - r->old.median) / r->old.median;
-				if (os->n && ns->n) {
-					ret = mw_test(os->ns, os->n, ns->ns, ns->n, &r->mw, err);
-					if (ret)
-						goto out;
-				} else {
-					r->mw.p = 1;
-				}
-				judge(r, opts);
-			}
-			out->count[r->verdict]++;
 		}
+	}
+	if (result_shift(out)) {
+		ret = bb_err(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < out->n; i++) {
+		struct compare_row *r = &out->rows[i];
+		double scale = opts->normalize && out->shift > 0 ? out->shift : 1;
+
+		if (!r->has_old || !r->has_new) {
+			r->verdict = r->has_old ? VERDICT_REMOVED : VERDICT_ADDED;
+			r->why = r->has_old ? "only in the old file" : "only in the new file";
+		} else if ((ret = judge_pair(r, pairs[2 * i], pairs[2 * i + 1], scale, opts,
+					     err))) {
+			goto out;
+		}
+		out->count[r->verdict]++;
 	}
 out:
 	free_names(on, old->n);
 	free_names(nn, new->n);
 	free(paired);
+	free(pairs);
 	if (ret)
 		compare_result_free(out);
 	return ret;

@@ -30,6 +30,9 @@ struct compare_opts {
 	double max_cv; /* ... and 2x the noisier CV; above max_cv a side is unstable (0.10) */
 	const char *const *strip; /* parameter keys dropped from names before pairing */
 	size_t n_strip;
+	/* Divide the new samples by the machine-wide shift before judging: each row is then
+	 * judged by how it moved against all the others (see compare_result.shift). */
+	bool normalize;
 };
 
 struct compare_side {
@@ -53,6 +56,11 @@ struct compare_result {
 	struct compare_row *rows;
 	size_t n;
 	size_t count[VERDICT_COUNT];
+	/* The median over paired rows of new median / old median, before any normalizing: far
+	 * from 1 when every row moved together, which a slower or busier machine does and a
+	 * code change rarely does. 0 when no row is paired. */
+	double shift;
+	size_t n_shift; /* the paired rows it is the median of */
 };
 
 /* Names of the context fields whose difference makes two results incomparable. */

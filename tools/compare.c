@@ -40,6 +40,12 @@ static const char compare_help[] =
 	"  --max-cv PCT       a side noisier than this is unstable, in % (default 10)\n"
 	"  --strip-param KEY  drop '/KEY:VALUE' from every name before pairing, so e.g.\n"
 	"                     '--strip-param depth' pairs depth:8 with depth:64 (repeatable)\n"
+	"  --normalize        divide the new samples by the machine-wide shift (the median\n"
+	"                     of all rows' new/old median ratios) before judging: on shared\n"
+	"                     CI runners a whole run can be 10-20%% slower, and this judges\n"
+	"                     each row by how it moved against the others instead. A change\n"
+	"                     that slows every row alike is then invisible: keep one gate\n"
+	"                     without it\n"
 	"  --force            compare even when the contexts differ\n"
 	"  --markdown         a GitHub-flavoured table and a summary line, for a CI comment\n"
 	"  --json             the rows and the summary as JSON\n"
@@ -93,6 +99,15 @@ static void summary_line(FILE *f, const struct compare_result *res, const struct
 		c[VERDICT_IMPROVEMENT], c[VERDICT_IMPROVEMENT] == 1 ? "" : "s", c[VERDICT_UNSTABLE],
 		c[VERDICT_SAME], c[VERDICT_ADDED], c[VERDICT_REMOVED], o->alpha, 100 * o->threshold,
 		100 * o->max_cv);
+	if (!res->n_shift)
+		return;
+	fprintf(f, "%smachine-wide shift: new/old medians %.3fx (median over %zu paired rows)%s\n",
+		md ? "\n" : "", res->shift, res->n_shift,
+		o->normalize ? "; rows judged after dividing the new samples by it"
+		: fabs(res->shift - 1) > o->threshold
+			? "; every row moved together, so the machine may have changed between the "
+			  "runs: rerun both, or --normalize"
+			: "");
 }
 
 static void print_table(const struct compare_result *res, const struct compare_opts *o)
@@ -172,6 +187,9 @@ static void print_json(const struct compare_result *res, const struct compare_op
 	json_object_set_new(root, "alpha", json_real(o->alpha));
 	json_object_set_new(root, "threshold", json_real(o->threshold));
 	json_object_set_new(root, "max_cv", json_real(o->max_cv));
+	json_object_set_new(root, "shift", res->n_shift ? json_real(res->shift) : json_null());
+	json_object_set_new(root, "shift_rows", json_integer((json_int_t)res->n_shift));
+	json_object_set_new(root, "normalized", json_boolean(o->normalize));
 	json_object_set_new(root, "context_differences", d);
 	json_object_set_new(root, "rows", rows);
 	json_object_set_new(root, "summary", sum);
@@ -200,6 +218,7 @@ int cmd_compare(int argc, char **argv)
 		{ "max-cv", required_argument, NULL, 'c' },
 		{ "strip-param", required_argument, NULL, 's' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "normalize", no_argument, NULL, 'n' },
 		{ "markdown", no_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -254,6 +273,9 @@ int cmd_compare(int argc, char **argv)
 			break;
 		case 'f':
 			force = true;
+			break;
+		case 'n':
+			o.normalize = true;
 			break;
 		case 'm':
 		case 'j':

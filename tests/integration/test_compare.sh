@@ -159,3 +159,22 @@ test_hyperfine_and_google_benchmark_formats() {
 	grep -q 'BM_Sort/1024_mean' <<<"$out" && fail "an aggregate row was compared: $out"
 	return 0
 }
+
+# A run that is slower as a whole (a busy CI runner): every row moves together. Without
+# --normalize that is a regression of every row; with it, only the row that moved against the
+# others is one, and the shift is reported either way.
+test_normalize_judges_rows_against_the_machine_shift() {
+	local base slow
+	base=$(six_reps shift-base '.benchmarks |= [.[] | .real_time += ((.repetition_index // 0) * 3)]')
+	slow=$(six_reps shift-slow '.benchmarks |= [.[] | .real_time += ((.repetition_index // 0) * 3)
+		| .real_time *= 1.3]')
+	run "$BOXBENCH" compare "$base" "$slow"
+	assert_eq 1 "$rc" "exit status of an all-slower run without --normalize (stdout: $out)"
+	assert_contains "$out" "machine-wide shift: new/old medians 1.300x" "the shift is reported"
+	run "$BOXBENCH" compare --normalize "$base" "$slow"
+	assert_eq 0 "$rc" "exit status with --normalize (stdout: $out)"
+	grep -q ' regression$' <<<"$out" && fail "--normalize still flags a row: $out"
+	run "$BOXBENCH" compare --normalize --json "$base" "$slow"
+	assert_eq 1.3 "$(jq '.shift * 1000 | round / 1000' <<<"$out")" "shift in --json"
+	assert_eq true "$(jq .normalized <<<"$out")" "normalized in --json"
+}
