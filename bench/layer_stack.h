@@ -46,10 +46,11 @@ enum planted_kind {
 };
 
 struct planted {
-	char path[96]; /* relative to the merged root, e.g. "probe/wh-top" */
+	char path[256]; /* relative to the merged root, e.g. "probe/wh-top" */
 	enum planted_kind kind;
 	int layer; /* the layer that decides the answer; -1 for PLANT_ABSENT */
 	const char *role; /* "found-top", "found-bottom", "whiteout-top", ...: lookup case names */
+	unsigned long long size; /* a found regular file's size in an image; 0 otherwise */
 };
 
 struct layer_stack {

@@ -74,6 +74,19 @@ static json_t *context_json(const struct run_ctx *ctx, const struct run_meta *me
 						: "none"));
 	json_object_set_new(c, "backing_fs", json_string(host_fs_name(ctx->session->cache_dir)));
 	json_object_set_new(c, "work_fs", json_string(host_fs_name(ctx->session->workdir)));
+	if (ctx->cfg->image) {
+		const struct layer_stack *im = ctx->cfg->image;
+		json_t *img = json_object(), *roles = json_object();
+
+		for (size_t i = 0; i < im->n_planted; i++)
+			json_object_set_new(roles, im->planted[i].role,
+					    json_string(im->planted[i].path));
+		json_object_set_new(img, "dir", json_string(im->dir));
+		json_object_set_new(img, "name", json_string(ctx->cfg->image_name));
+		json_object_set_new(img, "layers", json_integer(im->params.depth));
+		json_object_set_new(img, "roles", roles);
+		json_object_set_new(c, "image", img);
+	}
 	/* memory: a file system made in RAM for the run; host: the host's disk (see --backing). */
 	json_object_set_new(c, "backing_store",
 			    json_string(ctx->session->store == STORE_MEMORY ? "memory" : "host"));

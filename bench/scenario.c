@@ -1,6 +1,8 @@
 /* Cases, their names, and the suite lists of depths and sizes: see scenario.h. */
 #include "scenario.h"
 
+#include "image_stack.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -91,10 +93,28 @@ unsigned long long clock_ns(void)
 	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
 }
 
+int run_stack(const struct run_ctx *ctx, const struct layer_stack_params *p,
+	      struct layer_stack *out, struct bb_error *err)
+{
+	if (ctx->cfg->image)
+		return layer_stack_copy(out, ctx->cfg->image, err);
+	return layer_stack_build(out, p, ctx->session->cache_dir, err);
+}
+
+void case_image_param(const struct run_ctx *ctx, struct bench_case *c)
+{
+	if (ctx->cfg->image)
+		case_param(c, "image", "%s", ctx->cfg->image_name);
+}
+
 size_t run_depths(const struct run_ctx *ctx, const unsigned *quick, size_t nq,
 		  const unsigned *deflt, size_t nd, const unsigned *full, size_t nf,
 		  const unsigned **out)
 {
+	if (ctx->cfg->image) {
+		*out = &ctx->cfg->image->params.depth;
+		return 1;
+	}
 	if (ctx->cfg->n_depths) {
 		*out = ctx->cfg->depths;
 		return ctx->cfg->n_depths;

@@ -37,6 +37,10 @@ struct run_config {
 	/* The file system the stacks will be on, for case names made before the session
 	 * exists; NULL: the cache dir's. */
 	const char *stack_fs;
+	/* --image: every stack-based case runs on this imported image instead of a synthetic
+	 * stack (image_stack_open()); its name goes into the cases as image:<name>. */
+	const struct layer_stack *image;
+	const char *image_name;
 };
 
 /* What every scenario function gets. */
@@ -117,7 +121,15 @@ void size_name(unsigned long long bytes, char *buf, size_t len);
 /* CLOCK_MONOTONIC in ns: the clock of spans, phases and bpf_ktime_get_ns(). */
 unsigned long long clock_ns(void);
 
-/* The depths (or sizes) a scenario runs: --depth if given, else the suite's list. */
+/* The stack a case runs on: the --image one (a copy), or the synthetic stack of p, built or
+ * taken from the session's cache. */
+int run_stack(const struct run_ctx *ctx, const struct layer_stack_params *p,
+	      struct layer_stack *out, struct bb_error *err);
+/* Adds image:<name> to a stack-based case when the run is on an image. */
+void case_image_param(const struct run_ctx *ctx, struct bench_case *c);
+
+/* The depths (or sizes) a scenario runs: the image's depth with --image, else --depth if
+ * given, else the suite's list. */
 size_t run_depths(const struct run_ctx *ctx, const unsigned *quick, size_t nq,
 		  const unsigned *deflt, size_t nd, const unsigned *full, size_t nf,
 		  const unsigned **out);

@@ -69,8 +69,8 @@ static struct loop_backing {
 struct copyup_state {
 	struct layer_stack stack;
 	struct ovl_fixture fx;
-	char path[96]; /* the planted file, relative to the merged root */
-	char link[112]; /* where TRIG_LINK puts its new name */
+	char path[256]; /* the planted file, relative to the merged root */
+	char link[272]; /* where TRIG_LINK puts its new name */
 	struct loop_backing *loop; /* the loop file system it holds, or NULL */
 	int cwd; /* where to come back after working inside the mount */
 	bool have_cwd;
@@ -117,8 +117,8 @@ static bool copyup_wanted(const struct run_ctx *ctx, bool first_depth, unsigned 
 	return trio && tr == TRIG_OPEN_W;
 }
 
-static int add_case(struct case_list *cases, const char *fs, int loopfs, unsigned depth,
-		    unsigned long long size, bool sparse, bool top, enum trigger tr,
+static int add_case(const struct run_ctx *ctx, struct case_list *cases, const char *fs, int loopfs,
+		    unsigned depth, unsigned long long size, bool sparse, bool top, enum trigger tr,
 		    enum copyup_opts o, struct bb_error *err)
 {
 	struct bench_case *c = case_add(cases, &scenario_copyup, err);
@@ -128,6 +128,7 @@ static int add_case(struct case_list *cases, const char *fs, int loopfs, unsigne
 		return -ENOMEM;
 	size_name(size, sz, sizeof(sz));
 	case_param(c, "driver", "overlay");
+	case_image_param(ctx, c);
 	case_param(c, "fs", "%s", fs);
 	case_param(c, "depth", "%u", depth);
 	case_param(c, "size", "%s%s", sz, sparse ? "-sparse" : "");
@@ -161,11 +162,36 @@ static int plan_fs(const struct run_ctx *ctx, struct case_list *cases, const cha
 				for (int o = 0; o < N_OPTS; o++) {
 					if (!copyup_wanted(ctx, first, size, top, tr, o))
 						continue;
-					e = add_case(cases, fs, loopfs, depth, size, s >= ns, top,
-						     tr, o, err);
+					e = add_case(ctx, cases, fs, loopfs, depth, size, s >= ns,
+						     top, tr, o, err);
 					if (e)
 						return e;
 				}
+	}
+	return 0;
+}
+
+/* An image's cases: its largest file at the bottom and at the top, each with the triggers and
+ * options a size that tells most gets. */
+static int plan_image(const struct run_ctx *ctx, struct case_list *cases, const char *fs,
+		      unsigned depth, struct bb_error *err)
+{
+	for (int top = 0; top <= 1; top++) {
+		const struct planted *pl = layer_stack_find_role(
+			ctx->cfg->image, top ? "copyup-top" : "copyup-bottom");
+		int e;
+
+		if (!pl)
+			continue;
+		for (int tr = 0; tr < N_TRIGGERS; tr++)
+			for (int o = 0; o < N_OPTS; o++) {
+				if (!copyup_wanted(ctx, true, 4 * KiB, top, tr, o))
+					continue;
+				e = add_case(ctx, cases, fs, NO_LOOPFS, depth, pl->size, false, top,
+					     tr, o, err);
+				if (e)
+					return e;
+			}
 	}
 	return 0;
 }
@@ -185,6 +211,8 @@ static int copyup_plan(const struct run_ctx *ctx, struct case_list *cases, struc
 							       : SESSION_DEFAULT_CACHE_DIR);
 	int e;
 
+	if (ctx->cfg->image)
+		return plan_image(ctx, cases, fs, depths[0], err);
 	if (ns > LAYER_STACK_MAX_COPYUP_SIZES)
 		return bb_err(err, EINVAL,
 			      "copyup takes at most %d sizes (one planted file each per layer "
@@ -251,6 +279,38 @@ static void loop_release(struct copyup_state *st)
 	rmdir(lb->dir);
 }
 
+static int hold_cwd(struct copyup_state *st, struct bb_error *err)
+{
+	st->cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (st->cwd < 0)
+		return bb_err(err, errno, "cannot hold on to the current dir: %s",
+			      errno_name(errno));
+	st->have_cwd = true;
+	return 0;
+}
+
+/* On an image, the lowers are the image's and the uppers in the work dir, wherever each is:
+ * the copy-up crosses file systems when they differ, as it does for a real image. */
+static int image_setup(struct run_ctx *ctx, struct bench_case *c, struct copyup_state *st,
+		       const struct ovl_options *o, struct bb_error *err)
+{
+	const char *role = c->arg[ARG_TOP] ? "copyup-top" : "copyup-bottom";
+	const struct planted *pl;
+	int e;
+
+	if ((e = run_stack(ctx, NULL, &st->stack, err)))
+		return e;
+	pl = layer_stack_find_role(&st->stack, role);
+	if (!pl)
+		return bb_err(err, ENOENT, "the image %s has no %s file", st->stack.dir, role);
+	snprintf(st->path, sizeof(st->path), "%s", pl->path);
+	snprintf(st->link, sizeof(st->link), "%s.boxbench-link", st->path);
+	if ((e = ovl_fixture_init(&st->fx, &st->stack, ctx->session->workdir, "copyup",
+				  MOUNT_API_LEGACY, o, err)))
+		return e;
+	return hold_cwd(st, err);
+}
+
 static int copyup_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_error *err)
 {
 	struct copyup_state *st = calloc(1, sizeof(*st));
@@ -286,6 +346,10 @@ static int copyup_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_err
 		p.n_copyup_sizes = copyup_sizes(ctx, &sizes);
 		memcpy(p.copyup_sizes, sizes, p.n_copyup_sizes * sizeof(*sizes));
 	}
+	o.metacopy = c->arg[ARG_OPTS] == OPTS_METACOPY;
+	o.volatile_mount = c->arg[ARG_OPTS] == OPTS_VOLATILE;
+	if (ctx->cfg->image)
+		return image_setup(ctx, c, st, &o, err);
 	if ((e = layer_stack_build(&st->stack, &p, cache, err)))
 		return e;
 	if (strcmp(want_fs, ovl_fixture_fs_name(st->stack.dir)))
@@ -304,17 +368,10 @@ static int copyup_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_err
 	snprintf(st->path, sizeof(st->path), "copyup/%s-%llu", c->arg[ARG_TOP] ? "top" : "bottom",
 		 size);
 	snprintf(st->link, sizeof(st->link), "%s.link", st->path);
-	o.metacopy = c->arg[ARG_OPTS] == OPTS_METACOPY;
-	o.volatile_mount = c->arg[ARG_OPTS] == OPTS_VOLATILE;
 	/* mount(2), as for lookup: the API changes nothing once mounted. */
 	if ((e = ovl_fixture_init(&st->fx, &st->stack, work, "copyup", MOUNT_API_LEGACY, &o, err)))
 		return e;
-	st->cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (st->cwd < 0)
-		return bb_err(err, errno, "cannot hold on to the current dir: %s",
-			      errno_name(errno));
-	st->have_cwd = true;
-	return 0;
+	return hold_cwd(st, err);
 }
 
 /* The timed call; returns 0 or an errno. */
@@ -336,6 +393,21 @@ static int trigger(const struct copyup_state *st, enum trigger tr, unsigned long
 	}
 }
 
+/* Copies up the dir holding path (relative to the cwd, the mount's root), and so its parents. */
+static int parent_copy_up(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char parent[256];
+	struct stat sb;
+
+	if (!slash)
+		return 0;
+	snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
+	if (lstat(parent, &sb) < 0)
+		return -1;
+	return chmod(parent, sb.st_mode & 07777);
+}
+
 /* Inside the mount (cwd = its root): readies the parent and the name, runs the trigger. */
 static int copyup_inside(struct copyup_state *st, const struct bench_case *c, unsigned long long *t,
 			 struct bb_error *err)
@@ -345,10 +417,11 @@ static int copyup_inside(struct copyup_state *st, const struct bench_case *c, un
 	struct stat sb;
 	int fd = -1, code;
 
-	/* Copy the parent dir up first (a dir copy-up is metadata only) and cache the file's
-	 * dentry, so neither lands in the span. */
-	if (chmod("copyup", 0755) < 0)
-		return bb_err(err, errno, "cannot copy up copyup/ on the overlay at %s: %s",
+	/* Copy the parent dirs up first (a dir copy-up is metadata only; a chmod to its own
+	 * mode changes nothing else) and cache the file's dentry, so neither lands in the span. */
+	if (parent_copy_up(st->path) < 0)
+		return bb_err(err, errno,
+			      "cannot copy up the parent of %s on the overlay at %s: %s", st->path,
 			      st->fx.merged, errno_name(errno));
 	if (lstat(st->path, &sb) < 0)
 		return bb_err(err, errno,

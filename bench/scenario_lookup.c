@@ -47,11 +47,15 @@ static int lookup_plan(const struct run_ctx *ctx, struct case_list *cases, struc
 			if (depths[i] < 2 && strncmp(targets[t], "found", 5) &&
 			    strcmp(targets[t], "absent"))
 				continue;
+			/* An image has what it has: no whiteouts, no lookups of one. */
+			if (ctx->cfg->image && !layer_stack_find_role(ctx->cfg->image, targets[t]))
+				continue;
 			for (int warm = 0; warm <= 1; warm++) {
 				struct bench_case *c = case_add(cases, &scenario_lookup, err);
 
 				if (!c)
 					return -ENOMEM;
+				case_image_param(ctx, c);
 				case_param(c, "depth", "%u", depths[i]);
 				case_param(c, "target", "%s", targets[t]);
 				case_param(c, "cache", "%s", warm ? "warm" : "cold");
@@ -123,7 +127,7 @@ static int lookup_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_err
 	layer_stack_params_default(&p);
 	p.depth = (unsigned)c->arg[0];
 	p.seed = ctx->cfg->seed;
-	if ((e = layer_stack_build(&st->stack, &p, ctx->session->cache_dir, err)))
+	if ((e = run_stack(ctx, &p, &st->stack, err)))
 		return e;
 	st->target = layer_stack_find_role(&st->stack, targets[c->arg[1]]);
 	if (!st->target)

@@ -39,6 +39,7 @@ static int mount_plan(const struct run_ctx *ctx, struct case_list *cases, struct
 				if (!c)
 					return -ENOMEM;
 				case_param(c, "driver", "overlay");
+				case_image_param(ctx, c);
 				case_param(c, "api", "%s", mount_api_name(apis[a]));
 				case_param(c, "depth", "%u", depths[i]);
 				case_param(c, "op", "%s", op == OP_MOUNT ? "mount" : "umount");
@@ -67,7 +68,7 @@ static int mount_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_erro
 	layer_stack_params_default(&p);
 	p.depth = (unsigned)c->arg[0];
 	p.seed = ctx->cfg->seed;
-	if ((e = layer_stack_build(&st->stack, &p, ctx->session->cache_dir, err)))
+	if ((e = run_stack(ctx, &p, &st->stack, err)))
 		return e;
 	return ovl_fixture_init(&st->fx, &st->stack, ctx->session->workdir, "mount",
 				(enum mount_api)c->arg[1], NULL, err);

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@ struct readdir_state {
 	struct ovl_fixture fx;
 	int root; /* O_PATH fd of the merged root while mounted; -1 otherwise */
 	char *buf;
+	char dir[256]; /* what is listed: shared/ of a synthetic stack, an image's fullest dir */
 };
 
 /* Entries and whiteouts per layer. */
@@ -31,17 +33,19 @@ struct shape {
 	unsigned entries, whiteouts;
 };
 
-static int add_cases(struct case_list *cases, unsigned depth, const struct shape *sh,
-		     struct bb_error *err)
+static int add_cases(const struct run_ctx *ctx, struct case_list *cases, unsigned depth,
+		     const struct shape *sh, struct bb_error *err)
 {
 	for (int warm = 0; warm <= 1; warm++) {
 		struct bench_case *c = case_add(cases, &scenario_readdir, err);
 
 		if (!c)
 			return -ENOMEM;
+		case_image_param(ctx, c);
 		case_param(c, "depth", "%u", depth);
 		case_param(c, "entries", "%u", sh->entries);
-		case_param(c, "whiteouts", "%u", sh->whiteouts);
+		if (!ctx->cfg->image)
+			case_param(c, "whiteouts", "%u", sh->whiteouts);
 		case_param(c, "cache", "%s", warm ? "warm" : "cold");
 		c->arg[0] = depth;
 		c->arg[1] = sh->entries;
@@ -67,8 +71,15 @@ static int readdir_plan(const struct run_ctx *ctx, struct case_list *cases, stru
 							   : 0;
 	int e;
 
+	if (ctx->cfg->image) {
+		/* The image's fullest directory, as it is: one listing, cold and warm. */
+		const struct planted *d = layer_stack_find_role(ctx->cfg->image, "readdir");
+		struct shape sh = { d ? (unsigned)d->size : 0, 0 };
+
+		return d ? add_cases(ctx, cases, depths[0], &sh, err) : 0;
+	}
 	for (size_t i = 0; i < nd; i++) {
-		if ((e = add_cases(cases, depths[i], &base, err)))
+		if ((e = add_cases(ctx, cases, depths[i], &base, err)))
 			return e;
 		/* Default varies the shape at depth 8 only (or at every depth the user gave). */
 		if (ctx->cfg->suite == SUITE_DEFAULT && !ctx->cfg->n_depths && depths[i] != 8)
@@ -77,7 +88,7 @@ static int readdir_plan(const struct run_ctx *ctx, struct case_list *cases, stru
 			/* 256 entries in each of hundreds of layers builds for minutes. */
 			if (more[m].entries > 16 && depths[i] > 128)
 				continue;
-			if ((e = add_cases(cases, depths[i], &more[m], err)))
+			if ((e = add_cases(ctx, cases, depths[i], &more[m], err)))
 				return e;
 		}
 	}
@@ -100,14 +111,14 @@ static void close_root(struct readdir_state *st)
 	st->root = -1;
 }
 
-/* One listing of shared/: the timed operation. */
+/* One listing of the case's dir: the timed operation. */
 static int list_once(struct readdir_state *st, unsigned long long *t, struct bb_error *err)
 {
 	ssize_t n;
 	int fd, code = 0;
 
 	t[0] = clock_ns();
-	fd = openat(st->root, "shared", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(st->root, st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		while ((n = getdents64(fd, st->buf, READDIR_BUF)) > 0)
 			;
@@ -119,9 +130,9 @@ static int list_once(struct readdir_state *st, unsigned long long *t, struct bb_
 	}
 	t[1] = clock_ns();
 	if (code)
-		return bb_err(err, code, "cannot list %s/shared: %s (%s of the stack %s)",
-			      st->fx.merged, errno_name(code), fd < 0 ? "open" : "getdents64",
-			      st->stack.dir);
+		return bb_err(err, code, "cannot list %s/%s: %s (%s of the stack %s)",
+			      st->fx.merged, st->dir, errno_name(code),
+			      fd < 0 ? "open" : "getdents64", st->stack.dir);
 	return 0;
 }
 
@@ -135,6 +146,7 @@ static int readdir_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_er
 	if (!st)
 		return bb_err(err, ENOMEM, "out of memory");
 	st->root = -1;
+	snprintf(st->dir, sizeof(st->dir), "shared");
 	c->priv = st;
 	st->buf = malloc(READDIR_BUF);
 	if (!st->buf)
@@ -144,8 +156,16 @@ static int readdir_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_er
 	p.files_per_layer = (unsigned)c->arg[1];
 	p.whiteouts_per_layer = (unsigned)c->arg[2];
 	p.seed = ctx->cfg->seed;
-	if ((e = layer_stack_build(&st->stack, &p, ctx->session->cache_dir, err)))
+	if ((e = run_stack(ctx, &p, &st->stack, err)))
 		return e;
+	if (ctx->cfg->image) {
+		const struct planted *d = layer_stack_find_role(&st->stack, "readdir");
+
+		if (!d)
+			return bb_err(err, ENOENT, "the image %s has no directory to list",
+				      st->stack.dir);
+		snprintf(st->dir, sizeof(st->dir), "%s", d->path);
+	}
 	/* mount(2), as for lookup: one syscall outside the span, where fsconfig makes one per
 	 * layer. */
 	if ((e = ovl_fixture_init(&st->fx, &st->stack, ctx->session->workdir, "readdir",

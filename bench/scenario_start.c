@@ -44,6 +44,7 @@ static int start_plan(const struct run_ctx *ctx, struct case_list *cases, struct
 			if (!c)
 				return -ENOMEM;
 			case_param(c, "driver", "overlay");
+			case_image_param(ctx, c);
 			case_param(c, "depth", "%u", depths[i]);
 			case_param(c, "netns", "%s", net ? "yes" : "no");
 			if (modes == 2)
@@ -75,7 +76,7 @@ static int start_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_erro
 	 * and is what new runtimes use. */
 	st->driver.api = MOUNT_API_FSCONFIG;
 	c->priv = st;
-	if ((e = layer_stack_build(&st->stack, &p, ctx->session->cache_dir, err)))
+	if ((e = run_stack(ctx, &p, &st->stack, err)))
 		return e;
 	return 0;
 }
@@ -112,7 +113,8 @@ static int start_iterate(struct run_ctx *ctx, struct bench_case *c, struct sampl
 	if (e)
 		return e;
 	if (r.child_error[0]) {
-		e = bb_err(err, EIO, "the container failed before its agent ran: %s", r.child_error);
+		e = bb_err(err, EIO, "the container failed before its agent ran: %s",
+			   r.child_error);
 		goto out;
 	}
 	s->wall_ns = r.phase[PHASE_EXEC].end - r.phase[PHASE_CLONE].start;

@@ -12,14 +12,8 @@ extern const struct scenario scenario_readdir;
 extern const struct scenario scenario_start;
 
 const struct scenario *const scenarios[] = {
-	&scenario_ns,
-	&scenario_cgroup,
-	&scenario_mount,
-	&scenario_pivot,
-	&scenario_copyup,
-	&scenario_lookup,
-	&scenario_readdir,
-	&scenario_start,
+	&scenario_ns,	  &scenario_cgroup, &scenario_mount,   &scenario_pivot,
+	&scenario_copyup, &scenario_lookup, &scenario_readdir, &scenario_start,
 };
 
 const size_t n_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);

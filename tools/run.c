@@ -2,6 +2,7 @@
  * seeded random order with the probes attached, prints a table and writes the results. */
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "builtin.h"
+#include "image_stack.h"
 #include "parse.h"
 #include "result_json.h"
 #include "run.h"
@@ -50,6 +52,11 @@ static void print_help(void)
 	       "                     --cache-dir is given), to measure that disk too\n"
 	       "  --probe-overhead   run every start case twice, probes attached and detached,\n"
 	       "                     interleaved: the ratio of their medians is the probes' cost\n"
+	       "  --image DIR        run on an image made by 'boxbench image import': its layers\n"
+	       "                     at its own depth, lookups and copy-ups of its own files\n"
+	       "                     (its largest at the bottom and at the top), whiteouts and\n"
+	       "                     opaque dirs where it has them, its fullest dir listed;\n"
+	       "                     cases are named image:<DIR's name>\n"
 	       "  --list             print the cases the options give, run nothing\n"
 	       "  -h, --help         this text\n"
 	       "\n"
@@ -69,6 +76,9 @@ struct run_opts {
 	const char *out;
 	bool list;
 	bool backing_given;
+	const char *image_dir;
+	struct layer_stack image;
+	char image_name[64];
 };
 
 static int parse_list(const char *s, const char *what, bool sizes, struct run_config *cfg,
@@ -112,6 +122,7 @@ enum {
 	O_LIST,
 	O_OVERHEAD,
 	O_BACKING,
+	O_IMAGE,
 };
 
 /* --backing: a memory store of one of these file systems, or "host". */
@@ -149,6 +160,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o, struct bb_error
 		{ "list", no_argument, NULL, O_LIST },
 		{ "probe-overhead", no_argument, NULL, O_OVERHEAD },
 		{ "backing", required_argument, NULL, O_BACKING },
+		{ "image", required_argument, NULL, O_IMAGE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -208,6 +220,9 @@ static int parse_args(int argc, char **argv, struct run_opts *o, struct bb_error
 			break;
 		case O_BACKING:
 			e = parse_backing(optarg, o, err);
+			break;
+		case O_IMAGE:
+			o->image_dir = optarg;
 			break;
 		case 'h':
 			return 1;
@@ -329,6 +344,20 @@ int cmd_run(int argc, char **argv)
 		return usage_error("run", "%s", err.msg);
 	if (o.session.store == STORE_MEMORY)
 		o.cfg.stack_fs = backing_fs_name(o.session.memory_fs);
+	if (o.image_dir) {
+		/* Read before planning: which cases an image has depends on what is in it. */
+		if (o.cfg.n_depths || o.cfg.n_sizes)
+			return usage_error("run",
+					   "--image runs at the image's own depth and on its "
+					   "own files: leave out --depth and --size");
+		if (image_stack_open(o.image_dir, &o.image, &err)) {
+			fprintf(stderr, "boxbench run: %s\n", err.msg);
+			return EXIT_USAGE;
+		}
+		snprintf(o.image_name, sizeof(o.image_name), "%s", basename(o.image.dir));
+		o.cfg.image = &o.image;
+		o.cfg.image_name = o.image_name;
+	}
 	ctx.cfg = &o.cfg;
 	ctx.session = &session;
 	ctx.probes = &probes;
@@ -345,6 +374,7 @@ int cmd_run(int argc, char **argv)
 		for (size_t i = 0; i < cases.n; i++)
 			printf("%s\n", cases.items[i].name);
 		case_list_free(&cases);
+		layer_stack_free(&o.image);
 		return 0;
 	}
 	if (require_root("run", "it creates namespaces, cgroups and overlay mounts and loads "
@@ -390,5 +420,6 @@ done:
 		fprintf(stderr, "boxbench run: %s\n", err.msg);
 		status = 1;
 	}
+	layer_stack_free(&o.image);
 	return status;
 }
