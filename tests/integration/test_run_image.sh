@@ -1,0 +1,70 @@
+# boxbench run --image: the stack-based scenarios on an image's own layers, with the roles
+# (found, whited out, hidden, absent, the fullest dir) found by replaying overlay's lookup.
+# A synthetic stack dir has an image's layout (l/0 at the bottom), and its planted names are
+# known, so the roles the run picks can be checked against them.
+
+setup_file() {
+	BB_CACHE=$(mktemp -d /var/tmp/bbtest-runimg-cache.XXXXXX)
+	BB_TMP=$(mktemp -d /tmp/bbtest-runimg.XXXXXX)
+	chmod 755 "$BB_CACHE"
+	export BB_CACHE BB_TMP
+}
+
+teardown_file() {
+	rm -rf "$BB_CACHE" "$BB_TMP"
+}
+
+# A depth-4 synthetic stack to stand in for an image; its dir on stdout.
+stand_in() {
+	local m
+	"$BOXBENCH" run --scenario lookup --depth 4 --repetitions 1 --warmup 0 \
+		--cache-dir "$BB_CACHE" --out "$BB_TMP/build.json" >/dev/null 2>&1 ||
+		fail "could not build a depth-4 stack"
+	m=$(ls "$BB_CACHE"/*/stack.json | head -n 1)
+	[ -n "$m" ] || fail "no stack in $BB_CACHE"
+	dirname "$m"
+}
+
+test_run_image_finds_the_planted_roles_and_runs() {
+	local img res="$BB_TMP/img.json" name bad
+	img=$(stand_in)
+	name=$(basename "$img")
+	run "$BOXBENCH" run --image "$img" --scenario mount,copyup,lookup,readdir \
+		--repetitions 2 --warmup 0 --out "$res"
+	[ "$rc" = 0 ] || fail "run --image exited $rc: $err"
+	assert_eq 4 "$(jq .context.image.layers "$res")" "layers in the context"
+	assert_eq probe/wh-top "$(jq -r '.context.image.roles["whiteout-top"]' "$res")" \
+		"whiteout-top: the top layer's whiteout"
+	assert_eq probe/wh-bottom "$(jq -r '.context.image.roles["whiteout-bottom"]' "$res")" \
+		"whiteout-bottom: the lowest layer's whiteout"
+	assert_eq probe/opq/hidden "$(jq -r '.context.image.roles.opaque' "$res")" \
+		"opaque: the name the opaque dir hides"
+	jq -e '.context.image.roles["copyup-bottom"] | startswith("copyup/bottom-")' "$res" \
+		>/dev/null || fail "copyup-bottom is not a bottom-layer file: $(jq -c .context.image.roles "$res")"
+	for s in mount copyup lookup readdir; do
+		jq -e --arg s "$s/" --arg i "image:$name" '[.benchmarks[] | select(.run_type ==
+			"iteration" and (.name | startswith($s)))] | length > 0 and
+			all(.[]; .name | contains($i))' "$res" >/dev/null ||
+			fail "no $s case, or one without image:$name"
+	done
+	bad=$(jq -r '.benchmarks[] | select(.error_occurred == true) | "\(.name): \(.error_message)"' "$res")
+	[ -z "$bad" ] || fail "failed cases: $bad"
+	# Every lookup of a name the image deletes or hides must miss: the case checks it, and
+	# would have failed above otherwise. 4 layers, so depth 4 everywhere.
+	jq -e '[.benchmarks[] | select(.run_type == "iteration")
+		| select(.name | test("/depth:[0-9]+/")) | .name | test("/depth:4/")] | all' "$res" \
+		>/dev/null || fail "a case ran at another depth than the image's"
+}
+
+test_run_image_refuses_what_is_no_image() {
+	run "$BOXBENCH" run --image "$BB_TMP/nothing-here" --list
+	assert_eq 2 "$rc" "exit status for a missing image"
+	assert_contains "$err" "nothing-here" "the message names the dir"
+	mkdir -p "$BB_TMP/empty"
+	run "$BOXBENCH" run --image "$BB_TMP/empty" --list
+	assert_eq 2 "$rc" "exit status for a dir with no layers"
+	assert_contains "$err" "image import" "the message says how to make one"
+	run "$BOXBENCH" run --image "$BB_TMP/empty" --depth 8 --list
+	assert_eq 2 "$rc" "exit status for --image with --depth"
+	assert_contains "$err" "leave out --depth" "the message gives the fix"
+}
