@@ -1,0 +1,343 @@
+/* Resolving inspect's TARGET to layer dirs: see inspect_target.h. */
+#include "inspect_target.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "ovl_marks.h"
+
+const char *inspect_kind_name(enum inspect_kind k)
+{
+	return k == INSPECT_PID ? "pid" : k == INSPECT_MOUNT ? "mount" : "image";
+}
+
+void inspect_target_close(struct inspect_target *t)
+{
+	for (size_t i = 0; i < t->n_layers; i++) {
+		if (t->layers[i].fd >= 0)
+			close(t->layers[i].fd);
+		free(t->layers[i].dir);
+		free(t->layers[i].digest);
+	}
+	free(t->layers);
+	free(t->mount_point);
+	free(t->dir);
+	free(t->manifest);
+	free(t->whiteout_form);
+	mountinfo_entry_free(&t->mnt);
+	ovl_mounted_free(&t->ovl);
+	memset(t, 0, sizeof(*t));
+}
+
+static int add_layer(struct inspect_target *t, enum ovl_layer_role role, unsigned index,
+		     const char *dir, bool relative, const char *digest)
+{
+	struct inspect_layer *grown = realloc(t->layers, (t->n_layers + 1) * sizeof(*grown));
+	struct inspect_layer *l;
+
+	if (!grown)
+		return -ENOMEM;
+	t->layers = grown;
+	l = &grown[t->n_layers];
+	memset(l, 0, sizeof(*l));
+	l->role = role;
+	l->index = index;
+	l->relative = relative;
+	l->fd = -1;
+	l->dir = strdup(dir);
+	l->digest = digest ? strdup(digest) : NULL;
+	t->n_layers++;
+	if (!l->dir || (digest && !l->digest))
+		return -ENOMEM;
+	if (role == OVL_LAYER_UPPER)
+		t->has_upper = true;
+	/* A relative name is relative to a cwd that is gone: opening it here would find
+	 * whatever happens to have that name under ours. */
+	if (!relative) {
+		l->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		l->open_errno = l->fd < 0 ? errno : 0;
+	}
+	return 0;
+}
+
+/* The kernel's default when the mount shows no redirect_dir= (module parameters). */
+static bool default_follows_redirects(void)
+{
+	char v[8] = "";
+
+	if (read_file("/sys/module/overlay/parameters/redirect_dir", v, sizeof(v), NULL) > 0 &&
+	    v[0] == 'Y')
+		return true;
+	v[0] = '\0';
+	return read_file("/sys/module/overlay/parameters/redirect_always_follow", v, sizeof(v),
+			 NULL) <= 0 ||
+	       v[0] != 'N';
+}
+
+static int from_overlay(struct inspect_target *t, const char *what, struct bb_error *err)
+{
+	const char *redirect;
+	int e;
+
+	if ((e = ovl_mounted_parse(t->mnt.super_options, &t->ovl, err)))
+		return bb_err_wrap(err, "%s", what);
+	if (ovl_mounted_opt(&t->ovl, "userxattr")) {
+		t->prefix = OVL_PREFIX_USER;
+		t->prefix_source = "userxattr option";
+	} else {
+		t->prefix = OVL_PREFIX_TRUSTED;
+		t->prefix_source = "no userxattr option";
+	}
+	redirect = ovl_mounted_opt(&t->ovl, "redirect_dir");
+	t->follow_redirects = redirect ? !strcmp(redirect, "on") || !strcmp(redirect, "follow")
+				       : default_follows_redirects();
+	for (size_t i = 0; i < t->ovl.n_layers; i++) {
+		const struct ovl_layer_ref *l = &t->ovl.layers[i];
+
+		if (add_layer(t, l->role, l->index, l->path, l->relative, NULL))
+			return bb_err(err, ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static int open_pid(struct inspect_target *t, const char *target, struct bb_error *err)
+{
+	char path[64], what[128];
+	unsigned long long v = strtoull(target, NULL, 10);
+	struct stat st;
+	int e;
+
+	if (v == 0 || v > 4194304 || strlen(target) > 8)
+		return bb_err(err, EINVAL,
+			      "'%s' is no pid (pids are 1 to 4194304); give a pid, an overlay "
+			      "mount point or an image dir",
+			      target);
+	t->kind = INSPECT_PID;
+	t->pid = (pid_t)v;
+	snprintf(path, sizeof(path), "/proc/%d", t->pid);
+	if (stat(path, &st) < 0)
+		return bb_err(err, ESRCH,
+			      "no process %d (%s gone or never there; a pid in a container's "
+			      "own pid namespace must be given as the host sees it)",
+			      t->pid, path);
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", t->pid);
+	/* mountinfo paths are relative to the process's root: after pivot_root, its "/" is
+	 * the container's root file system. */
+	e = mountinfo_find(path, "/", &t->mnt, err);
+	if (e == -ENOENT)
+		return bb_err(err, ENOENT,
+			      "process %d has no mount at its root (its root is a directory "
+			      "inside a mount, as after chroot): inspect the mount point that "
+			      "holds it instead",
+			      t->pid);
+	if (e)
+		return bb_err_wrap(err, "process %d", t->pid);
+	if (!(t->mount_point = strdup("/")))
+		return bb_err(err, ENOMEM, "out of memory");
+	if (strcmp(t->mnt.fstype, "overlay"))
+		return bb_err(
+			err, EINVAL,
+			"process %d's root is a mount of type %s (%s), not overlay: nothing to "
+			"inspect",
+			t->pid, t->mnt.fstype, t->mnt.source);
+	snprintf(what, sizeof(what), "process %d's root overlay", t->pid);
+	return from_overlay(t, what, err);
+}
+
+static int read_manifest(struct inspect_target *t, const char *name, json_t **out)
+{
+	char path[PATH_MAX + 16];
+	json_error_t jerr;
+
+	snprintf(path, sizeof(path), "%s/%s", t->dir, name);
+	if (access(path, F_OK) < 0)
+		return -ENOENT;
+	*out = json_load_file(path, 0, &jerr);
+	if (!*out)
+		return -EINVAL;
+	return (t->manifest = strdup(name)) ? 0 : -ENOMEM;
+}
+
+static int manifest_prefix(struct inspect_target *t, json_t *root)
+{
+	const char *p = json_string_value(json_object_get(root, "xattr_prefix"));
+
+	if (p && ovl_prefix_parse(p) >= 0) {
+		t->prefix = ovl_prefix_parse(p);
+		t->prefix_source = t->manifest;
+	}
+	return 0;
+}
+
+/* image.json's layers, bottom first: [{"dir": "l/0", "digest": ...}, ...]. */
+static int image_layers(struct inspect_target *t, json_t *root, struct bb_error *err)
+{
+	json_t *layers = json_object_get(root, "layers"), *l;
+	size_t n = json_array_size(layers), i;
+	const char *wh = json_string_value(json_object_get(root, "whiteout"));
+
+	if (!json_is_array(layers) || !n)
+		return bb_err(err, EINVAL,
+			      "%s/image.json lists no layers (expected \"layers\": [{\"dir\": "
+			      "\"l/0\", ...}, ...], bottom first)",
+			      t->dir);
+	if (wh && !(t->whiteout_form = strdup(wh)))
+		return bb_err(err, ENOMEM, "out of memory");
+	for (i = n; i-- > 0;) {
+		const char *dir, *digest;
+		char path[PATH_MAX * 2];
+
+		l = json_array_get(layers, i);
+		dir = json_string_value(json_object_get(l, "dir"));
+		digest = json_string_value(json_object_get(l, "digest"));
+		if (!dir || !dir[0] || strstr(dir, ".."))
+			return bb_err(err, EINVAL,
+				      "%s/image.json: layer %zu has no usable \"dir\" (a path "
+				      "inside the image dir, like \"l/%zu\")",
+				      t->dir, i, i);
+		if (dir[0] == '/')
+			snprintf(path, sizeof(path), "%s", dir);
+		else
+			snprintf(path, sizeof(path), "%s/%s", t->dir, dir);
+		if (add_layer(t, OVL_LAYER_LOWER, (unsigned)i, path, false, digest))
+			return bb_err(err, ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* A stack without image.json: l/0, l/1, ... as far as they go. */
+static int stack_layers(struct inspect_target *t, struct bb_error *err)
+{
+	char path[PATH_MAX + 32];
+	struct stat st;
+	unsigned n = 0;
+
+	for (;; n++) {
+		snprintf(path, sizeof(path), "%s/l/%u", t->dir, n);
+		if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+			break;
+	}
+	for (unsigned i = n; i-- > 0;) {
+		snprintf(path, sizeof(path), "%s/l/%u", t->dir, i);
+		if (add_layer(t, OVL_LAYER_LOWER, i, path, false, NULL))
+			return bb_err(err, ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int open_image(struct inspect_target *t, const char *dir, struct bb_error *err)
+{
+	json_t *root = NULL;
+	int e;
+
+	t->kind = INSPECT_IMAGE;
+	t->follow_redirects = true;
+	if (!(t->dir = strdup(dir)))
+		return bb_err(err, ENOMEM, "out of memory");
+	e = read_manifest(t, "image.json", &root);
+	if (e == -EINVAL)
+		return bb_err(err, EINVAL,
+			      "%s/image.json is not valid JSON: re-run 'boxbench image import', "
+			      "or remove it to inspect l/0.. as a plain stack",
+			      dir);
+	if (!e) {
+		manifest_prefix(t, root);
+		e = image_layers(t, root, err);
+		json_decref(root);
+		return e;
+	}
+	/* A synthetic stack: its stack.json says which prefix its marks use. */
+	if (read_manifest(t, "stack.json", &root) == 0) {
+		manifest_prefix(t, root);
+		json_decref(root);
+	}
+	return stack_layers(t, err);
+}
+
+static bool has_bottom_layer(const char *dir)
+{
+	char path[PATH_MAX + 8];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/l/0", dir);
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int inspect_target_open(const char *target, struct inspect_target *t, struct bb_error *err)
+{
+	char real[PATH_MAX];
+	struct mountinfo_entry here = { 0 };
+	struct stat st;
+	int e;
+
+	memset(t, 0, sizeof(*t));
+	t->prefix = -1;
+	t->prefix_source = "unknown: either prefix counts";
+	if (all_digits(target))
+		return open_pid(t, target, err);
+	if (stat(target, &st) < 0)
+		return bb_err(err, errno,
+			      "%s: %s (give an overlay mount point, a pid or an image dir)", target,
+			      errno_name(errno));
+	if (!S_ISDIR(st.st_mode))
+		return bb_err(err, ENOTDIR,
+			      "%s is not a directory (give an overlay mount point, a pid or an "
+			      "image dir holding l/0)",
+			      target);
+	if (!realpath(target, real))
+		return bb_err(err, errno, "cannot resolve %s: %s", target, errno_name(errno));
+	e = mountinfo_find("/proc/self/mountinfo", real, &t->mnt, NULL);
+	if (!e && !strcmp(t->mnt.fstype, "overlay")) {
+		t->kind = INSPECT_MOUNT;
+		if (!(t->mount_point = strdup(real)))
+			return bb_err(err, ENOMEM, "out of memory");
+		return from_overlay(t, real, err);
+	}
+	if (has_bottom_layer(real)) {
+		mountinfo_entry_free(&t->mnt);
+		return open_image(t, real, err);
+	}
+	if (!e)
+		return bb_err(
+			err, EINVAL,
+			"%s is a mount of type %s (%s), not overlay, and no image dir (no l/0): "
+			"nothing to inspect",
+			real, t->mnt.fstype, t->mnt.source);
+	if (e != -ENOENT)
+		return bb_err(err, -e, "cannot read /proc/self/mountinfo: %s", errno_name(-e));
+	if (!mountinfo_find_containing("/proc/self/mountinfo", real, major(st.st_dev),
+				       minor(st.st_dev), &here, NULL) &&
+	    !strcmp(here.fstype, "overlay")) {
+		e = bb_err(err, EINVAL,
+			   "%s is inside the overlay mounted at %s, not its mount point: inspect "
+			   "%s",
+			   real, here.mount_point, here.mount_point);
+		mountinfo_entry_free(&here);
+		return e;
+	}
+	mountinfo_entry_free(&here);
+	return bb_err(err, EINVAL,
+		      "%s is neither an overlay mount point nor an image dir (a dir holding "
+		      "l/0, the bottom layer, as 'image import' and the stack cache make)",
+		      real);
+}
