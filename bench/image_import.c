@@ -1,0 +1,534 @@
+/* Importing an image into DEST: see image_import.h. Layers that are files (an OCI layout
+ * directory, tarballs) are read one after the other; layers inside an archive are taken in the
+ * order the archive holds them, in as few passes over it as there are repeats of one blob. */
+#include "image_import.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "image_source.h"
+#include "image_unpack.h"
+#include "layer_stream.h"
+
+struct layer_done {
+	struct unpack_stats st;
+	struct layer_stream_result ls;
+	bool done;
+};
+
+struct importer {
+	const struct image_import_opts *o;
+	struct image_source src;
+	struct layer_done *layers;
+	unsigned long long bytes; /* file data written so far, all layers */
+	bool created_dest;
+	struct bb_error *err;
+	enum image_import_failure failure;
+};
+
+static int fail(struct importer *im, enum image_import_failure kind, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(struct importer *im, enum image_import_failure kind, int code, const char *fmt, ...)
+{
+	char msg[sizeof(im->err->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	im->failure = kind;
+	return bb_err(im->err, code, "%s", msg);
+}
+
+/* "layer 2 (sha256:ab12cd34ef56…)", or the file or member name when there is no digest. */
+static void layer_label(const struct importer *im, size_t i, char *buf, size_t len)
+{
+	const struct image_layer_ref *l = &im->src.layers[i];
+
+	if (*l->digest)
+		snprintf(buf, len, "layer %zu (%.19s…)", i, l->digest);
+	else
+		snprintf(buf, len, "layer %zu (%s)", i, l->path);
+}
+
+/* ---- DEST ---- */
+
+static int check_dest(struct importer *im)
+{
+	const char *dest = im->o->dest;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	if (stat(dest, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return fail(im, IMPORT_BAD_INPUT, errno, "cannot use %s as DEST: %s", dest,
+			    errno_name(errno));
+	}
+	if (!S_ISDIR(st.st_mode))
+		return fail(im, IMPORT_BAD_INPUT, EEXIST,
+			    "DEST %s exists and is not a directory; give a new path or an empty "
+			    "directory",
+			    dest);
+	d = opendir(dest);
+	if (!d)
+		return fail(im, IMPORT_BAD_INPUT, errno, "cannot read DEST %s: %s", dest,
+			    errno_name(errno));
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			fail(im, IMPORT_BAD_INPUT, ENOTEMPTY,
+			     "DEST %s is not empty (it holds '%s'); import only into a new or empty "
+			     "directory: remove it or choose another",
+			     dest, de->d_name);
+			closedir(d);
+			return -ENOTEMPTY;
+		}
+	closedir(d);
+	return 0;
+}
+
+static int make_dest(struct importer *im)
+{
+	char path[PATH_MAX];
+
+	if (mkdir(im->o->dest, 0755) == 0)
+		im->created_dest = true;
+	else if (errno == ENOENT)
+		return fail(im, IMPORT_BAD_INPUT, ENOENT,
+			    "cannot create DEST %s: its parent directory does not exist; create it "
+			    "first (mkdir -p)",
+			    im->o->dest);
+	else if (errno != EEXIST)
+		return fail(im, IMPORT_FAILED, errno, "cannot create DEST %s: %s", im->o->dest,
+			    errno_name(errno));
+	snprintf(path, sizeof(path), "%s/l", im->o->dest);
+	if (mkdir(path, 0755) < 0)
+		return fail(im, IMPORT_FAILED, errno, "cannot create %s: %s", path,
+			    errno_name(errno));
+	return 0;
+}
+
+/* Everything import created: DEST/l, the temporary image.json, DEST itself if it made it. */
+static void undo_dest(struct importer *im)
+{
+	char path[PATH_MAX];
+	struct bb_error e = { 0 };
+
+	snprintf(path, sizeof(path), "%s/l", im->o->dest);
+	if (unpack_remove_tree(path, &e) < 0) {
+		size_t n = strlen(im->err->msg);
+
+		snprintf(im->err->msg + n, sizeof(im->err->msg) - n,
+			 "; and removing what was unpacked failed: %s", e.msg);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/.image.json.tmp", im->o->dest);
+	unlink(path);
+	if (im->created_dest)
+		rmdir(im->o->dest);
+}
+
+/* ---- one layer ---- */
+
+static int layer_failed(struct importer *im, size_t i, enum unpack_failure why)
+{
+	char label[128], msg[sizeof(im->err->msg)];
+	int code = im->err->code ? im->err->code : EIO;
+
+	layer_label(im, i, label, sizeof(label));
+	snprintf(msg, sizeof(msg), "%s", im->err->msg);
+	switch (why) {
+	case UNPACK_UNSAFE:
+		return fail(im, IMPORT_REFUSED, code,
+			    "refusing %s %s; the archive is unsafe to unpack — nothing was written",
+			    label, msg);
+	case UNPACK_TOO_BIG:
+		return fail(im, IMPORT_REFUSED, code,
+			    "refusing %s %s; if the image really is that big, raise --max-bytes — "
+			    "nothing was written",
+			    label, msg);
+	case UNPACK_IO:
+		return fail(im, IMPORT_FAILED, code,
+			    "cannot unpack %s into %s/l/%zu: %s — nothing was written", label,
+			    im->o->dest, i, msg);
+	default:
+		return fail(im, IMPORT_REFUSED, code,
+			    "cannot read %s: %s; the blob is damaged or truncated — nothing was "
+			    "written",
+			    label, msg);
+	}
+}
+
+static int verify_layer(struct importer *im, size_t i)
+{
+	const struct image_layer_ref *l = &im->src.layers[i];
+	const struct layer_stream_result *got = &im->layers[i].ls;
+	char label[128];
+
+	layer_label(im, i, label, sizeof(label));
+	if (*l->digest && strcmp(l->digest, got->digest))
+		return fail(im, IMPORT_REFUSED, EBADMSG,
+			    "refusing %s: the blob %s does not match its digest %s: its content "
+			    "hashes to %s (the image is corrupt or was altered) — nothing was "
+			    "written",
+			    label, l->path, l->digest, got->digest);
+	if (l->size >= 0 && got->blob_bytes != (unsigned long long)l->size)
+		return fail(im, IMPORT_REFUSED, EBADMSG,
+			    "refusing %s: the blob %s is %llu bytes, its descriptor says %lld — "
+			    "nothing was written",
+			    label, l->path, got->blob_bytes, l->size);
+	if (*l->diff_id && strcmp(l->diff_id, got->diff_id))
+		return fail(im, IMPORT_REFUSED, EBADMSG,
+			    "refusing %s: the tar in %s hashes to %s, the config's diff_id says %s "
+			    "(the image is corrupt or was altered) — nothing was written",
+			    label, l->path, got->diff_id, l->diff_id);
+	return 0;
+}
+
+static int import_layer(struct importer *im, size_t i, layer_read_fn read, void *ctx)
+{
+	const struct image_layer_ref *l = &im->src.layers[i];
+	struct unpack_opts uo = {
+		.whiteout = im->o->whiteout,
+		.userxattr = im->o->userxattr,
+		.make_devices = geteuid() == 0,
+		.max_bytes = im->o->max_bytes,
+		.bytes_before = im->bytes,
+	};
+	struct layer_done *d = &im->layers[i];
+	struct layer_stream *ls = NULL;
+	char dir[PATH_MAX];
+	int r;
+
+	snprintf(dir, sizeof(dir), "%s/l/%zu", im->o->dest, i);
+	r = layer_stream_open(&ls, read, ctx, l->compression, l->size, im->err);
+	if (r)
+		return layer_failed(im, i, UNPACK_CORRUPT);
+	r = image_unpack(layer_stream_tar(ls), dir, &uo, &d->st, im->err);
+	if (r) {
+		layer_stream_free(ls);
+		return layer_failed(im, i, d->st.failure);
+	}
+	r = layer_stream_finish(ls, &d->ls, im->err);
+	layer_stream_free(ls);
+	if (r)
+		return layer_failed(im, i, UNPACK_CORRUPT);
+	r = verify_layer(im, i);
+	if (r)
+		return r;
+	im->bytes += d->st.bytes;
+	d->done = true;
+	return 0;
+}
+
+static int import_files(struct importer *im)
+{
+	for (size_t i = 0; i < im->src.n_layers; i++) {
+		int fd = open(im->src.layers[i].path, O_RDONLY | O_CLOEXEC), r;
+
+		if (fd < 0)
+			return fail(im, IMPORT_BAD_INPUT, errno,
+				    "cannot read layer %zu's blob %s: %s", i,
+				    im->src.layers[i].path, errno_name(errno));
+		r = import_layer(im, i, layer_read_fd, &fd);
+		close(fd);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* The first layer not done yet whose blob is this member. */
+static long layer_for_member(struct importer *im, const char *name)
+{
+	for (size_t i = 0; i < im->src.n_layers; i++)
+		if (!im->layers[i].done && !strcmp(im->src.layers[i].path, name))
+			return (long)i;
+	return -1;
+}
+
+static int import_archive_pass(struct importer *im, bool *progress)
+{
+	const char *src = im->src.archive;
+	struct archive_entry *e;
+	struct archive *a = archive_read_new();
+	int h, r = 0;
+
+	if (!a)
+		return fail(im, IMPORT_FAILED, ENOMEM, "out of memory");
+	archive_read_support_filter_none(a);
+	archive_read_support_format_tar(a);
+	if (archive_read_open_filename(a, src, 256 * 1024) != ARCHIVE_OK) {
+		r = fail(im, IMPORT_BAD_INPUT, EIO, "cannot read %s: %s", src,
+			 archive_error_string(a) ? archive_error_string(a) : "not a tar");
+		goto out;
+	}
+	while ((h = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
+		const char *name = archive_entry_pathname(e), *link;
+		long i;
+
+		if (h < ARCHIVE_WARN) {
+			r = fail(
+				im, IMPORT_REFUSED, EIO,
+				"cannot read %s: %s; the archive is damaged or truncated — nothing "
+				"was written",
+				src,
+				archive_error_string(a) ? archive_error_string(a) : "bad header");
+			goto out;
+		}
+		while (name && name[0] == '.' && name[1] == '/')
+			name += 2;
+		i = name ? layer_for_member(im, name) : -1;
+		if (i < 0)
+			continue;
+		*progress = true;
+		link = archive_entry_hardlink(e);
+		if (link) {
+			/* The archive stores this blob once and links the repeat to it. */
+			char *target;
+
+			while (link[0] == '.' && link[1] == '/')
+				link += 2;
+			target = strdup(link);
+			if (!target) {
+				r = fail(im, IMPORT_FAILED, ENOMEM, "out of memory");
+				goto out;
+			}
+			free(im->src.layers[i].path);
+			im->src.layers[i].path = target;
+			continue;
+		}
+		if (archive_entry_filetype(e) != AE_IFREG) {
+			r = fail(im, IMPORT_BAD_INPUT, EINVAL,
+				 "layer %ld's blob %s in %s is not a regular file", i, name, src);
+			goto out;
+		}
+		r = import_layer(im, (size_t)i, layer_read_member, a);
+		if (r)
+			goto out;
+	}
+out:
+	archive_read_free(a);
+	return r;
+}
+
+static int import_archive(struct importer *im)
+{
+	for (;;) {
+		bool progress = false;
+		size_t i;
+		int r;
+
+		for (i = 0; i < im->src.n_layers && im->layers[i].done; i++)
+			;
+		if (i == im->src.n_layers)
+			return 0;
+		r = import_archive_pass(im, &progress);
+		if (r)
+			return r;
+		if (!progress)
+			return fail(im, IMPORT_BAD_INPUT, ENOENT,
+				    "layer %zu's blob %s is missing from %s (the archive is "
+				    "incomplete) — nothing was written",
+				    i, im->src.layers[i].path, im->src.archive);
+	}
+}
+
+/* Once every layer is down, bottom up: each layer fitted to the ones below it (see
+ * unpack_settle()), which may come out of the archive in any order. */
+static int settle_layers(struct importer *im)
+{
+	struct unpack_opts uo = { .whiteout = im->o->whiteout, .userxattr = im->o->userxattr };
+	size_t n = im->src.n_layers;
+	char **lowers = calloc(n, sizeof(*lowers)), dir[PATH_MAX];
+	int r = 0;
+
+	if (!lowers)
+		return fail(im, IMPORT_FAILED, ENOMEM, "out of memory");
+	for (size_t i = 0; i < n && !r; i++)
+		if (asprintf(&lowers[i], "%s/l/%zu", im->o->dest, i) < 0) {
+			lowers[i] = NULL;
+			r = fail(im, IMPORT_FAILED, ENOMEM, "out of memory");
+		}
+	for (size_t i = 0; i < n && !r; i++) {
+		const char *below[IMAGE_MAX_LAYERS];
+
+		for (size_t k = 0; k < i; k++)
+			below[k] = lowers[i - 1 - k];
+		snprintf(dir, sizeof(dir), "%s/l/%zu", im->o->dest, i);
+		r = unpack_settle(dir, &im->layers[i].st, below, i, &uo, im->err);
+		if (r)
+			r = fail(im, IMPORT_FAILED, im->err->code, "%s — nothing was written",
+				 im->err->msg);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(lowers[i]);
+	free(lowers);
+	return r;
+}
+
+/* ---- image.json ---- */
+
+static json_t *digest_or_null(const char *d)
+{
+	return *d ? json_string(d) : json_null();
+}
+
+static const char *media_type_of(const struct image_layer_ref *l,
+				 const struct layer_stream_result *ls)
+{
+	if (*l->media_type)
+		return l->media_type;
+	switch (ls->compression) {
+	case LAYER_GZIP:
+		return "application/vnd.oci.image.layer.v1.tar+gzip";
+	case LAYER_ZSTD:
+		return "application/vnd.oci.image.layer.v1.tar+zstd";
+	default:
+		return "application/vnd.oci.image.layer.v1.tar";
+	}
+}
+
+static json_t *image_json(struct importer *im)
+{
+	json_t *doc = json_object(), *layers = json_array(), *sources = json_array();
+	char source[4096] = "";
+	size_t o = 0;
+
+	for (size_t i = 0; i < im->o->n_srcs; i++) {
+		o += (size_t)snprintf(source + o, o < sizeof(source) ? sizeof(source) - o : 0,
+				      "%s%s", i ? " " : "", im->o->srcs[i]);
+		json_array_append_new(sources, json_string(im->o->srcs[i]));
+	}
+	for (size_t i = 0; i < im->src.n_layers; i++) {
+		const struct image_layer_ref *l = &im->src.layers[i];
+		const struct layer_done *d = &im->layers[i];
+		char dir[32];
+
+		snprintf(dir, sizeof(dir), "l/%zu", i);
+		json_array_append_new(
+			layers,
+			json_pack("{s:s, s:o, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "dir", dir,
+				  "digest", digest_or_null(l->digest), "diff_id", d->ls.diff_id,
+				  "media_type", media_type_of(l, &d->ls), "compressed_bytes",
+				  (json_int_t)d->ls.blob_bytes, "bytes", (json_int_t)d->st.bytes,
+				  "entries", (json_int_t)d->st.entries, "whiteouts",
+				  (json_int_t)d->st.whiteouts, "opaque_dirs",
+				  (json_int_t)d->st.opaque_dirs, "devices_skipped",
+				  (json_int_t)d->st.devices_skipped));
+	}
+	json_object_set_new(doc, "boxbench_image", json_integer(IMAGE_JSON_VERSION));
+	json_object_set_new(doc, "source", json_string(source));
+	json_object_set_new(doc, "sources", sources);
+	json_object_set_new(doc, "source_kind", json_string(image_source_kind_name(im->src.kind)));
+	json_object_set_new(doc, "ref", *im->src.ref ? json_string(im->src.ref) : json_null());
+	json_object_set_new(doc, "whiteout",
+			    json_string(im->o->whiteout == WHITEOUT_XATTR ? "xattr" : "chardev"));
+	json_object_set_new(doc, "xattr_prefix",
+			    json_string(im->o->userxattr ? "user" : "trusted"));
+	json_object_set_new(doc, "layers", layers);
+	json_object_set_new(doc, "total_bytes", json_integer((json_int_t)im->bytes));
+	return doc;
+}
+
+/* Written to a temporary file and renamed: a reader that finds image.json finds all of it,
+ * and finds it only when every layer is complete. */
+static int write_image_json(struct importer *im, json_t *doc)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	int fd, e = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s/.image.json.tmp", im->o->dest);
+	snprintf(path, sizeof(path), "%s/image.json", im->o->dest);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return fail(im, IMPORT_FAILED, errno, "cannot create %s: %s", tmp,
+			    errno_name(errno));
+	if (json_dumpfd(doc, fd, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
+	    write(fd, "\n", 1) != 1)
+		e = errno ? errno : EIO;
+	if (!e && fsync(fd) < 0)
+		e = errno;
+	if (close(fd) < 0 && !e)
+		e = errno;
+	if (!e && rename(tmp, path) < 0)
+		e = errno;
+	if (e)
+		return fail(im, IMPORT_FAILED, e, "cannot write %s: %s", path, errno_name(e));
+	return 0;
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int image_import(const struct image_import_opts *o, struct image_import_result *res,
+		 struct bb_error *err)
+{
+	struct importer im = { .o = o, .err = err };
+	long long start = now_ns();
+	json_t *doc = NULL;
+	bool started = false;
+	int r;
+
+	*res = (struct image_import_result){ 0 };
+	r = check_dest(&im);
+	if (r)
+		goto out;
+	r = image_source_open(&im.src, o->srcs, o->n_srcs, o->ref, err);
+	if (r) {
+		im.failure = r == -EBADMSG ? IMPORT_REFUSED : IMPORT_BAD_INPUT;
+		goto out;
+	}
+	im.layers = calloc(im.src.n_layers, sizeof(*im.layers));
+	if (!im.layers) {
+		r = fail(&im, IMPORT_FAILED, ENOMEM, "out of memory");
+		goto out;
+	}
+	r = make_dest(&im);
+	started = im.created_dest || !r;
+	if (r)
+		goto out;
+	r = im.src.archive ? import_archive(&im) : import_files(&im);
+	if (!r)
+		r = settle_layers(&im);
+	if (r)
+		goto out;
+	doc = image_json(&im);
+	if (!doc) {
+		r = fail(&im, IMPORT_FAILED, ENOMEM, "out of memory");
+		goto out;
+	}
+	r = write_image_json(&im, doc);
+out:
+	if (r && started)
+		undo_dest(&im);
+	if (r)
+		json_decref(doc);
+	else
+		res->image = doc;
+	res->failure = r ? im.failure : IMPORT_OK;
+	res->total_bytes = im.bytes;
+	res->elapsed_ns = now_ns() - start;
+	for (size_t i = 0; im.layers && i < im.src.n_layers; i++)
+		unpack_stats_release(&im.layers[i].st);
+	image_source_free(&im.src);
+	free(im.layers);
+	return r;
+}

@@ -1,0 +1,70 @@
+/* One image layer, a tar stream, unpacked into a directory of its own: whiteouts converted to
+ * overlay's form, and nothing created outside that directory whatever the archive says.
+ * image_import.c feeds it each layer of an image; the unit tests feed it archives built in
+ * memory. */
+#ifndef BOXBENCH_IMAGE_UNPACK_H
+#define BOXBENCH_IMAGE_UNPACK_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "layer_stack.h" /* enum whiteout_form */
+
+struct archive;
+
+enum unpack_failure {
+	UNPACK_OK,
+	UNPACK_UNSAFE, /* an entry would leave the layer, or is a name no layer may hold */
+	UNPACK_CORRUPT, /* not a readable tar: truncated, bad checksum, bad compression */
+	UNPACK_TOO_BIG, /* file data would pass max_bytes */
+	UNPACK_IO, /* writing the layer failed: ENOSPC, EPERM, an xattr the fs refuses */
+};
+
+struct unpack_opts {
+	enum whiteout_form whiteout;
+	bool userxattr; /* user.overlay.* instead of trusted.overlay.* */
+	bool make_devices; /* create block and character devices (CAP_MKNOD); else skip them */
+	unsigned long long max_bytes; /* limit on file data, counting bytes_before */
+	unsigned long long bytes_before; /* file data earlier layers of the image wrote */
+};
+
+struct unpack_stats {
+	unsigned long long entries; /* tar headers read */
+	unsigned long long bytes; /* file data written (holes of sparse files not counted) */
+	unsigned long long whiteouts; /* whiteouts on disk when done */
+	unsigned long long opaque_dirs;
+	unsigned long long devices_skipped; /* devices (not root) and sockets */
+	enum unpack_failure failure;
+	/* For unpack_settle(), sorted: the directories the layer holds without an entry of
+	 * their own (the parents a tar left out), and the whiteouts it made. Release with
+	 * unpack_stats_release(). */
+	char **implicit_dirs;
+	size_t n_implicit_dirs;
+	char **whiteout_paths;
+	size_t n_whiteout_paths;
+};
+
+/* Creates dir (it must not exist; its parent must) and unpacks every entry of tar into it;
+ * tar is an archive_read opened on the layer's tar stream, before its first header. On failure
+ * dir is removed again, st->failure says what kind of failure it was and err names the entry. */
+int image_unpack(struct archive *tar, const char *dir, const struct unpack_opts *o,
+		 struct unpack_stats *st, struct bb_error *err);
+
+void unpack_stats_release(struct unpack_stats *st);
+
+/* Fits the layer in dir to the layers below it (lowers, nearest first, already settled;
+ * none for the bottom layer), as overlayfs will stack them:
+ *  - a directory the layer holds only as a parent of its entries takes the owner, mode, times
+ *    and xattrs it has below: overlayfs shows a directory's attributes from the topmost layer
+ *    holding it, so without this a layer adding a/b/c would turn a and a/b into root-owned
+ *    0755 directories of today;
+ *  - a whiteout in a directory no layer below has is dropped (st->whiteouts counts down):
+ *    overlayfs lists the whiteouts of a directory's lowest layer as entries. */
+int unpack_settle(const char *dir, struct unpack_stats *st, const char *const *lowers,
+		  size_t n_lowers, const struct unpack_opts *o, struct bb_error *err);
+
+/* rm -rf for unpacked layers: as non-root, first gives back the owner's permissions that the
+ * layer's directory modes took away (a 0555 directory cannot be emptied otherwise). */
+int unpack_remove_tree(const char *path, struct bb_error *err);
+
+#endif

@@ -1,0 +1,393 @@
+# boxbench image import on sources written by tests/helpers/make-image (python's tarfile alone):
+# an OCI layout, docker save archives old and new, a list of tarballs; the layer dirs, whiteouts,
+# opaque xattrs and image.json checked, the layers mounted as an overlay; and every hostile or
+# broken source refused, naming the entry or blob, with nothing left in DEST and a canary next
+# to DEST untouched.
+
+img_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+make_image=$img_top/tests/helpers/make-image
+
+setup_file() {
+	# /var/tmp: a disk file system, for trusted.* and user.* xattrs and device nodes.
+	BB_TMP=$(mktemp -d /var/tmp/bbtest-img.XXXXXX)
+	export BB_TMP
+}
+
+teardown_file() {
+	rm -rf "$BB_TMP"
+}
+
+# fresh NAME: an empty work dir $W for one test, with $W/canary where a hostile archive aims.
+fresh() {
+	W=$BB_TMP/$1
+	rm -rf "$W"
+	mkdir -p "$W/canary"
+	printf 'host file\n' >"$W/canary/victim"
+}
+
+canary_intact() {
+	assert_eq victim "$(ls -A "$W/canary")" "the canary dir next to DEST"
+	assert_eq "host file" "$(cat "$W/canary/victim")" "the canary file next to DEST"
+}
+
+layer() { # OUT ENTRIES-JSON
+	"$make_image" layer "$@" || fail "make-image layer $1 failed"
+}
+
+# The base image: layer 0 (gzip) lays down a tree, layer 1 (plain tar) deletes, makes a dir
+# opaque after writing into it, and deletes and re-adds a name.
+base_layers() {
+	layer "$W/l0.tar.gz" '[
+		{"name": "./", "type": "d"},
+		{"name": "./etc/", "type": "d", "mode": 488},
+		{"name": "./etc/passwd", "data": "root:x:0:0\n"},
+		{"name": "./etc/shadow", "data": "root:*:1\n", "mode": 416, "gid": 42},
+		{"name": "./bin/sh", "data": "#!/bin/true\n", "mode": 2541},
+		{"name": "./bin/ln", "type": "h", "link": "./bin/sh"},
+		{"name": "./bin/rel", "type": "l", "link": "sh"},
+		{"name": "./bin/abs", "type": "l", "link": "/etc/passwd"},
+		{"name": "./opq/old1", "data": "1"},
+		{"name": "./opq/old2", "data": "2"},
+		{"name": "./del/me", "data": "me"},
+		{"name": "./readd", "data": "old"},
+		{"name": "./x.txt", "data": "x", "xattrs": {"user.k": "v"}},
+		{"name": "./dev/null", "type": "c"},
+		{"name": "./fifo", "type": "p"}]'
+	layer "$W/l1.tar" '[
+		{"name": "del/.wh.me"},
+		{"name": "opq/new", "data": "new"},
+		{"name": "opq/.wh..wh..opq"},
+		{"name": "readd", "data": "new"},
+		{"name": ".wh.readd"},
+		{"name": "etc/new", "data": "n"}]'
+}
+
+# Sets $img to an OCI layout of the base image plus the layers given (file names in $W).
+base_oci() {
+	local extra=("$@")
+	base_layers
+	img=$W/oci
+	"$make_image" oci "$img" "$W/l0.tar.gz" "$W/l1.tar" "${extra[@]/#/$W/}" --ref v1 ||
+		fail "make-image oci failed"
+}
+
+blob_of_layer() { # IMG N: the blob file of layer N of the layout's only manifest
+	local m
+	m=$(jq -r '.manifests[0].digest | sub("^sha256:"; "")' "$1/index.json")
+	echo "$1/blobs/sha256/$(jq -r ".layers[$2].digest | sub(\"^sha256:\"; \"\")" "$1/blobs/sha256/$m")"
+}
+
+# refused WANT-RC NEEDLE... -- ARGS...: import ARGS into $W/dest fails with WANT-RC, stderr has
+# each NEEDLE, and nothing is left: no DEST, the canary as it was.
+refused() {
+	local want=$1 needles=() n
+	shift
+	while [ "$1" != -- ]; do
+		needles+=("$1")
+		shift
+	done
+	shift
+	run "$BOXBENCH" image import "$@" "$W/dest"
+	assert_eq "$want" "$rc" "exit status of 'image import $*' (stderr: $err)"
+	for n in "${needles[@]}"; do
+		assert_contains "$err" "$n" "the error of 'image import $*'"
+	done
+	[ ! -e "$W/dest" ] || fail "import left $W/dest behind: $(find "$W/dest" | head -n 5)"
+	canary_intact
+}
+
+test_oci_layout_to_overlay_layers() {
+	local j m s
+	fresh oci
+	base_oci
+	run "$BOXBENCH" image import "$img" "$W/dest"
+	assert_eq 0 "$rc" "import of the OCI layout (stderr: $err)"
+	assert_contains "$out" "imported 2 layers (oci-layout, ref 'v1')" "the summary"
+	assert_contains "$out" "total: " "the summary's total line"
+	d=$W/dest/l
+
+	# Layer 0: modes (setgid kept after chown), hard links, symlinks, xattrs, owners.
+	assert_eq "4755 0:0 0:42" "$(stat -c '%a %u:%g' "$d/0/bin/sh") $(stat -c '%u:%g' "$d/0/etc/shadow")" \
+		"bin/sh mode and etc/shadow owner"
+	assert_eq "$(stat -c %i "$d/0/bin/sh")" "$(stat -c %i "$d/0/bin/ln")" "bin/ln is a hard link of bin/sh"
+	assert_eq "/etc/passwd" "$(readlink "$d/0/bin/abs")" "bin/abs's target"
+	assert_eq "750" "$(stat -c %a "$d/0/etc")" "etc's mode"
+	assert_eq "v" "$(getfattr --absolute-names --only-values -n user.k "$d/0/x.txt")" "x.txt's user.k"
+	[ -p "$d/0/fifo" ] || fail "fifo is not a fifo"
+	if [ "$(id -u)" = 0 ]; then
+		assert_eq "character special file 1:3" "$(stat -c '%F %t:%T' "$d/0/dev/null")" "dev/null"
+	fi
+
+	# Layer 1: the whiteout, the opaque dir (its marker came after its contents), the name
+	# deleted and re-added, and parents the tar left out taking layer 0's mode.
+	assert_eq "character special file 0:0" "$(stat -c '%F %t:%T' "$d/1/del/me")" "del/me whiteout"
+	assert_eq y "$(getfattr --absolute-names --only-values -n trusted.overlay.opaque "$d/1/opq")" "opq's opaque xattr"
+	assert_eq new "$(cat "$d/1/opq/new")" "opq/new"
+	assert_eq new "$(cat "$d/1/readd")" "readd, deleted and re-added in one layer"
+	assert_eq 750 "$(stat -c %a "$d/1/etc")" "etc in layer 1 (implicit) takes layer 0's mode"
+	[ ! -e "$d/1/.wh.readd" ] && [ ! -e "$d/1/opq/.wh..wh..opq" ] || fail "a .wh. file was unpacked as is"
+
+	# image.json against the layout and the layers themselves.
+	j=$W/dest/image.json
+	m=$(jq -r '.manifests[0].digest | sub("^sha256:"; "")' "$img/index.json")
+	run jq -e --slurpfile man "$img/blobs/sha256/$m" --arg src "$img" '
+		.boxbench_image == 1 and .source == $src and .source_kind == "oci-layout" and
+		.ref == "v1" and .whiteout == "chardev" and .xattr_prefix == "trusted" and
+		([.layers[].dir] == ["l/0", "l/1"]) and
+		([.layers[].digest] == [$man[0].layers[].digest]) and
+		([.layers[].compressed_bytes] == [$man[0].layers[].size]) and
+		([.layers[].media_type] == [$man[0].layers[].mediaType]) and
+		(.layers[1].whiteouts == 1 and .layers[1].opaque_dirs == 1 and .layers[0].entries == 15
+		 and .layers[1].entries == 6) and
+		(.total_bytes == ([.layers[].bytes] | add))' "$j"
+	assert_eq 0 "$rc" "image.json fields: $(cat "$j")"
+	assert_eq "$(gzip -dc "$W/l0.tar.gz" | sha256sum | cut -c1-64) $(sha256sum <"$W/l1.tar" | cut -c1-64)" \
+		"$(jq -r '[.layers[].diff_id | sub("^sha256:"; "")] | join(" ")' "$j")" "diff_ids"
+	s=$(find "$d/0" -type f -printf '%i %s\n' | sort -u | awk '{ s += $2 } END { print s }')
+	assert_eq "$s" "$(jq '.layers[0].bytes' "$j")" "layer 0's bytes against its files (one per inode)"
+
+	# Mounted, the layers show what the image means.
+	[ "$(id -u)" = 0 ] || return 0
+	mkdir "$W/mnt"
+	run unshare -m --propagation private sh -c 'mount -t overlay boxbench-img -o "ro,lowerdir=$1/1:$1/0" "$2" &&
+		cd "$2" && ls -A del && ls -A opq && cat readd && echo && cat etc/passwd' sh "$d" "$W/mnt"
+	rmdir "$W/mnt"
+	assert_eq 0 "$rc" "mounting the layers (stderr: $err)"
+	assert_eq "new
+new
+root:x:0:0" "$out" "the merged view: del/me and opq/old* gone, readd new"
+}
+
+test_xattr_whiteouts_with_userxattr() {
+	fresh xattr
+	base_oci
+	run "$BOXBENCH" image import --whiteout xattr --userxattr "$img" "$W/dest"
+	assert_eq 0 "$rc" "import --whiteout xattr --userxattr (stderr: $err)"
+	d=$W/dest/l/1
+	assert_eq "regular empty file" "$(stat -c %F "$d/del/me")" "del/me as an xattr whiteout"
+	assert_eq y "$(getfattr --absolute-names --only-values -n user.overlay.whiteout "$d/del/me")" "del/me's whiteout xattr"
+	assert_eq x "$(getfattr --absolute-names --only-values -n user.overlay.opaque "$d/del")" "del's opaque=x"
+	assert_eq y "$(getfattr --absolute-names --only-values -n user.overlay.opaque "$d/opq")" "opq's opaque=y"
+	getfattr --absolute-names -n trusted.overlay.opaque "$d/opq" >/dev/null 2>&1 && fail "trusted.overlay.opaque set with --userxattr"
+	run jq -r '.whiteout + " " + .xattr_prefix' "$W/dest/image.json"
+	assert_eq "xattr user" "$out" "image.json's whiteout and xattr_prefix"
+}
+
+test_ref_picks_one_of_several_images() {
+	fresh refs
+	base_layers
+	"$make_image" oci "$W/oci" "$W/l0.tar.gz" --ref a --ref b || fail "make-image failed"
+	refused 2 "lists 2 images ('a', 'b'); choose one with --ref" -- "$W/oci"
+	refused 2 "no image named 'c' (refs: 'a', 'b')" -- --ref c "$W/oci"
+	run "$BOXBENCH" image import --ref b --json "$W/oci" "$W/dest"
+	assert_eq 0 "$rc" "import --ref b (stderr: $err)"
+	run jq -r '.ref + " " + (.layers | length | tostring) + " " + (.elapsed_ns > 0 | tostring)
+		+ " " + (.mb_per_s | type)' <<<"$out"
+	assert_eq "b 1 true number" "$out" "--json: ref, layers, elapsed_ns, mb_per_s"
+	jq -e 'has("elapsed_ns") | not' "$W/dest/image.json" >/dev/null || fail "elapsed_ns leaked into image.json"
+}
+
+test_docker_save_archives_old_and_new() {
+	local kind
+	fresh docker
+	base_layers
+	for kind in old new; do
+		"$make_image" docker "$W/$kind.tar" "$W/l0.tar.gz" "$W/l1.tar" --tag "img:$kind" \
+			$([ $kind = new ] && echo --oci) || fail "make-image docker failed"
+		run "$BOXBENCH" image import "$W/$kind.tar" "$W/dest-$kind"
+		assert_eq 0 "$rc" "import of the $kind docker archive (stderr: $err)"
+		run jq -r '[.source_kind, .ref, (.layers | length), .layers[1].whiteouts,
+			(.layers[0].digest // "null"), .layers[0].diff_id] | join(" ")' "$W/dest-$kind/image.json"
+		[ "$kind" = old ] && want="docker-archive img:old 2 1 null" ||
+			want="docker-archive img:new 2 1 sha256:$(gzip -dc "$W/l0.tar.gz" | sha256sum | cut -c1-64)"
+		assert_eq "$want sha256:$(gzip -dc "$W/l0.tar.gz" | sha256sum | cut -c1-64)" "$out" \
+			"image.json of the $kind archive"
+		assert_eq new "$(cat "$W/dest-$kind/l/1/opq/new")" "opq/new from the $kind archive"
+	done
+
+	# One blob used by two layers: stored once, unpacked twice.
+	"$make_image" docker "$W/dup.tar" "$W/l0.tar.gz" "$W/l1.tar" "$W/l0.tar.gz" --oci ||
+		fail "make-image docker failed"
+	run "$BOXBENCH" image import "$W/dup.tar" "$W/dest-dup"
+	assert_eq 0 "$rc" "import of an archive with a repeated layer (stderr: $err)"
+	run jq -r '[.layers[].dir] + [.layers[0].digest == .layers[2].digest | tostring] | join(" ")' \
+		"$W/dest-dup/image.json"
+	assert_eq "l/0 l/1 l/2 true" "$out" "layers of the archive with a repeated layer"
+	assert_eq "root:x:0:0" "$(cat "$W/dest-dup/l/2/etc/passwd")" "the repeated layer's files"
+
+	# A layer.tar that does not match the config's diff_id.
+	python3 - "$W/old.tar" "$W/bad.tar" <<-'EOF' || fail "could not alter the archive"
+	import sys, tarfile, io
+	src, dst = tarfile.open(sys.argv[1]), tarfile.open(sys.argv[2], "w", format=tarfile.PAX_FORMAT)
+	for m in src.getmembers():
+	    data = src.extractfile(m).read() if m.isfile() else None
+	    if m.name.endswith("/layer.tar"):
+	        data = data.replace(b"root:x:0:0\n", b"ROOT:x:0:0\n")
+	    dst.addfile(m, io.BytesIO(data) if data is not None else None)
+	dst.close()
+	EOF
+	refused 1 "refusing layer 0" "the config's diff_id says" -- "$W/bad.tar"
+}
+
+test_tarball_list_bottom_first() {
+	fresh tarballs
+	base_layers
+	run "$BOXBENCH" image import "$W/l0.tar.gz" "$W/l1.tar" "$W/dest"
+	assert_eq 0 "$rc" "import of two tarballs (stderr: $err)"
+	run jq -r '[.source_kind, (.ref // "null"), (.layers[0].digest // "null"), .layers[0].media_type,
+		.layers[1].media_type, .sources[1]] | join(" ")' "$W/dest/image.json"
+	assert_eq "tarballs null null application/vnd.oci.image.layer.v1.tar+gzip application/vnd.oci.image.layer.v1.tar $W/l1.tar" \
+		"$out" "image.json of a tarball list"
+	assert_eq "4755" "$(stat -c %a "$W/dest/l/0/bin/sh")" "layer 0 is the first tarball"
+	[ -c "$W/dest/l/1/del/me" ] || fail "layer 1 is not the second tarball"
+}
+
+test_dest_must_be_new_or_empty() {
+	fresh dest
+	base_layers
+	mkdir "$W/dest"
+	echo keep >"$W/dest/mine"
+	run "$BOXBENCH" image import "$W/l0.tar.gz" "$W/dest"
+	assert_eq 2 "$rc" "import into a non-empty DEST (stderr: $err)"
+	assert_contains "$err" "is not empty (it holds 'mine')" "the refusal"
+	assert_eq mine "$(ls -A "$W/dest")" "DEST untouched"
+	rm "$W/dest/mine"
+	# An empty DEST that import did not make stays after a failure, empty.
+	layer "$W/bad.tar" '[{"name": "../canary/x", "data": "evil"}]'
+	run "$BOXBENCH" image import "$W/l0.tar.gz" "$W/bad.tar" "$W/dest"
+	assert_eq 1 "$rc" "a refused import into an empty DEST (stderr: $err)"
+	assert_eq "" "$(ls -A "$W/dest")" "the empty DEST after the refusal"
+	run "$BOXBENCH" image import "$W/l0.tar.gz" "$W/dest"
+	assert_eq 0 "$rc" "import into an empty DEST (stderr: $err)"
+	run "$BOXBENCH" image import "$W/l0.tar.gz" "$W/nodir/dest"
+	assert_eq 2 "$rc" "import with DEST's parent missing (stderr: $err)"
+	assert_contains "$err" "parent directory does not exist" "the refusal"
+	canary_intact
+}
+
+test_refuses_dotdot_traversal() {
+	fresh dotdot
+	layer "$W/evil.tar" '[{"name": "ok", "data": "fine"}, {"name": "a/../../../canary/x", "data": "evil"}]'
+	base_oci evil.tar
+	refused 1 "refusing layer 2 (sha256:" "entry 'a/../../../canary/x': path leaves the layer ('..' component)" \
+		"the archive is unsafe to unpack — nothing was written" -- "$img"
+}
+
+test_refuses_absolute_paths() {
+	fresh absolute
+	layer "$W/evil.tar" "[{\"name\": \"$W/canary/x\", \"data\": \"evil\"}]"
+	refused 1 "refusing layer 0 ($W/evil.tar) entry '$W/canary/x': path leaves the layer (absolute path)" \
+		-- "$W/evil.tar"
+}
+
+test_refuses_symlink_escapes_and_writes_through_symlinks() {
+	fresh symlink
+	# A symlink climbing out, then a file through it.
+	layer "$W/up.tar" '[{"name": "esc", "type": "l", "link": "../../../../canary"},
+		{"name": "esc/x", "data": "evil"}]'
+	refused 1 "entry 'esc': symlink to '../../../../canary' points outside the layer" -- "$W/up.tar"
+	# A symlink that is fine inside a container (absolute, read from the layer root) but names
+	# the canary on the host: writing through it is what is refused.
+	layer "$W/abs.tar" "[{\"name\": \"esc\", \"type\": \"l\", \"link\": \"$W/canary\"},
+		{\"name\": \"esc/x\", \"data\": \"evil\"}]"
+	refused 1 "entry 'esc/x': would write through the symlink 'esc'" -- "$W/abs.tar"
+	# Same, a hard link through it to the host's file.
+	layer "$W/abs-hl.tar" "[{\"name\": \"esc\", \"type\": \"l\", \"link\": \"$W/canary\"},
+		{\"name\": \"hl\", \"type\": \"h\", \"link\": \"esc/victim\"}]"
+	refused 1 "entry 'hl': hard link to 'esc/victim', which this layer does not hold" -- "$W/abs-hl.tar"
+}
+
+test_refuses_hard_links_out_of_the_layer() {
+	fresh hardlink
+	layer "$W/evil.tar" '[{"name": "hl", "type": "h", "link": "../canary/victim"}]'
+	refused 1 "entry 'hl': its hard link target leaves the layer ('..' component)" -- "$W/evil.tar"
+	layer "$W/evil2.tar" "[{\"name\": \"hl\", \"type\": \"h\", \"link\": \"$W/canary/victim\"}]"
+	refused 1 "entry 'hl': its hard link target leaves the layer (absolute path)" -- "$W/evil2.tar"
+	assert_eq 1 "$(stat -c %h "$W/canary/victim")" "links of the canary file"
+}
+
+test_refuses_blobs_that_do_not_match_their_digest() {
+	local b m
+	fresh digest
+	base_oci
+	b=$(blob_of_layer "$img" 1)
+	# Still a good tar, one file's data changed: only the digest can tell.
+	python3 - "$b" <<-'EOF'
+	import sys
+	data = bytearray(open(sys.argv[1], "rb").read())
+	at = next(o for o in range(0, len(data), 512) if data[o:o + 4] == b"new\0")
+	data[at:at + 3] = b"NEW"
+	open(sys.argv[1], "wb").write(data)
+	EOF
+	refused 1 "refusing layer 1 (sha256:" "does not match its digest" "$(basename "$b")" -- "$img"
+	# A manifest changed after the index named it.
+	base_oci
+	m=$img/blobs/sha256/$(jq -r '.manifests[0].digest | sub("^sha256:"; "")' "$img/index.json")
+	sed -i 's/"schemaVersion": 2/"schemaVersion":  2/' "$m"
+	refused 1 "the manifest blob blobs/sha256/$(basename "$m") does not match its digest" -- "$img"
+}
+
+test_refuses_truncated_gzip() {
+	fresh truncated
+	layer "$W/big.tar.gz" '[{"name": "a", "data": "aaaa"}, {"name": "zeros", "size": 4000000}]'
+	head -c "$(($(stat -c %s "$W/big.tar.gz") - 40))" "$W/big.tar.gz" >"$W/trunc.tar.gz"
+	base_layers
+	refused 1 "cannot read layer 1 ($W/trunc.tar.gz)" "damaged or truncated" -- "$W/l0.tar.gz" "$W/trunc.tar.gz"
+}
+
+test_max_bytes_stops_a_tar_bomb() {
+	fresh bomb
+	# 64 MiB of zeros: a few hundred KiB compressed.
+	layer "$W/bomb.tar.gz" '[{"name": "zeros", "size": 67108864}]'
+	base_layers
+	refused 1 "refusing layer 1 ($W/bomb.tar.gz) entry 'zeros'" "--max-bytes" -- \
+		--max-bytes 16M "$W/l0.tar.gz" "$W/bomb.tar.gz"
+	run "$BOXBENCH" image import --max-bytes 65M "$W/bomb.tar.gz" "$W/dest"
+	assert_eq 0 "$rc" "the same layer under a higher --max-bytes (stderr: $err)"
+}
+
+test_refuses_broken_sources_as_input_errors() {
+	local m
+	fresh broken
+	base_oci
+	rm "$(blob_of_layer "$img" 0)"
+	refused 2 "layer 0's blob sha256:" "is missing from $img" -- "$img"
+	base_oci
+	echo '{"schemaVersion": 2, "manifests": [' >"$img/index.json"
+	refused 2 "index.json is not valid JSON" -- "$img"
+	rm "$img/oci-layout"
+	refused 2 "$img is not an OCI image layout: it has no oci-layout file" -- "$img"
+	base_oci
+	m=$img/blobs/sha256/$(jq -r '.manifests[0].digest | sub("^sha256:"; "")' "$img/index.json")
+	sed -i 's/layer.v1.tar"/layer.v1.tar+bzip2"/' "$m"
+	# The index still names the old manifest digest: fix it so the media type is what fails.
+	python3 - "$img" "$m" <<-'EOF'
+	import hashlib, json, os, sys
+	img, m = sys.argv[1], sys.argv[2]
+	data = open(m, "rb").read()
+	d = hashlib.sha256(data).hexdigest()
+	os.rename(m, os.path.join(img, "blobs/sha256", d))
+	idx = json.load(open(os.path.join(img, "index.json")))
+	idx["manifests"][0].update(digest="sha256:" + d, size=len(data))
+	json.dump(idx, open(os.path.join(img, "index.json"), "w"))
+	EOF
+	refused 2 "layer 1 has media type 'application/vnd.oci.image.layer.v1.tar+bzip2', which boxbench does not unpack" -- "$img"
+	refused 2 "cannot read $W/missing: ENOENT" -- "$W/missing"
+}
+
+test_usage_errors_and_help() {
+	fresh usage
+	refused 2 "give SRC and DEST" -- 
+	refused 2 "--whiteout: 'lots' is neither chardev nor xattr" -- --whiteout lots "$W/x"
+	refused 2 "--max-bytes: 'big' is not a size" -- --max-bytes big "$W/x"
+	run "$BOXBENCH" image import --help
+	assert_eq 0 "$rc" "image import --help"
+	for s in "SRC is one of" ".wh..wh..opq" "--max-bytes SIZE" "default 16G" "exit status:" "example:"; do
+		assert_contains "$out" "$s" "image import --help"
+	done
+	run "$BOXBENCH" image frobnicate
+	assert_eq 2 "$rc" "an unknown image command"
+	run "$BOXBENCH" image --help
+	assert_eq 0 "$rc" "image --help"
+	assert_contains "$out" "import" "image --help"
+}
