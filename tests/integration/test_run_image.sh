@@ -68,3 +68,51 @@ test_run_image_refuses_what_is_no_image() {
 	assert_eq 2 "$rc" "exit status for --image with --depth"
 	assert_contains "$err" "leave out --depth" "the message gives the fix"
 }
+
+# A real import: three layers written by tests/helpers/make-image (python's tarfile), with a
+# file deleted and a directory made opaque above; the run must pick those and nothing else.
+test_run_image_on_an_imported_image() {
+	local mk W res="$BB_TMP/real.json" bad
+	mk=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/tests/helpers/make-image
+	W=$BB_TMP/real
+	mkdir -p "$W"
+	"$mk" layer "$W/l0.tar.gz" '[{"name": "usr", "type": "d"}, {"name": "usr/bin", "type": "d"},
+		{"name": "usr/bin/big", "type": "f", "size": 300000},
+		{"name": "usr/bin/small", "type": "f", "data": "x"},
+		{"name": "etc", "type": "d"}, {"name": "etc/old.conf", "type": "f", "data": "old"},
+		{"name": "var", "type": "d"}, {"name": "var/cache", "type": "d"},
+		{"name": "var/cache/stale", "type": "f", "data": "s"}]' || fail "layer 0"
+	"$mk" layer "$W/l1.tar.gz" '[{"name": "etc", "type": "d"},
+		{"name": "etc/.wh.old.conf", "type": "f"},
+		{"name": "etc/new.conf", "type": "f", "data": "new"}]' || fail "layer 1"
+	"$mk" layer "$W/l2.tar.gz" '[{"name": "var", "type": "d"}, {"name": "var/cache", "type": "d"},
+		{"name": "var/cache/.wh..wh..opq", "type": "f"},
+		{"name": "app", "type": "d"}, {"name": "app/main", "type": "f", "size": 70000}]' ||
+		fail "layer 2"
+	"$mk" oci "$W/oci" "$W/l0.tar.gz" "$W/l1.tar.gz" "$W/l2.tar.gz" --ref t ||
+		fail "make-image oci failed"
+	run "$BOXBENCH" image import "$W/oci" "$W/img"
+	[ "$rc" = 0 ] || fail "image import exited $rc: $err"
+	run "$BOXBENCH" run --image "$W/img" --scenario copyup,lookup --repetitions 2 --warmup 0 \
+		--out "$res"
+	[ "$rc" = 0 ] || fail "run --image on the import exited $rc: $err"
+	assert_eq usr/bin/big "$(jq -r '.context.image.roles["found-bottom"]' "$res")" \
+		"found-bottom: the bottom layer's largest file"
+	assert_eq app/main "$(jq -r '.context.image.roles["found-top"]' "$res")" \
+		"found-top: the top layer's largest file"
+	assert_eq etc/old.conf "$(jq -r '.context.image.roles["whiteout-top"]' "$res")" \
+		"whiteout-top: the one deleted file"
+	assert_eq var/cache/stale "$(jq -r '.context.image.roles.opaque' "$res")" \
+		"opaque: the file the opaque dir hides"
+	jq -e '[.benchmarks[] | select(.run_type == "iteration" and
+		(.name | startswith("copyup/")) and (.name | contains("/size:292.97KiB/")
+		or contains("/size:293KiB/") or contains("/at:bottom/")))] | length > 0' "$res" \
+		>/dev/null || fail "no copy-up of the bottom layer's file"
+	bad=$(jq -r '.benchmarks[] | select(.error_occurred == true) | "\(.name): \(.error_message)"' "$res")
+	[ -z "$bad" ] || fail "failed cases: $bad"
+	# inspect agrees on the roles' layers.
+	run "$BOXBENCH" inspect "$W/img" --which etc/old.conf --json
+	assert_eq 1 "$rc" "inspect --which of the deleted file"
+	assert_eq deleted "$(jq -r .which.result <<<"$out")" "inspect's answer for etc/old.conf"
+	rm -rf "$W"
+}
