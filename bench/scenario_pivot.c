@@ -4,9 +4,11 @@
  * 0 or 100 (1000 in full) extra mounts in the namespace, which pivot_root's umount detaches. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/membarrier.h>
 #include <linux/magic.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,8 +42,12 @@ static const char *const method_names[N_METHODS] = {
 /* How long a child may take to report before it is called stuck. */
 #define PIVOT_TIMEOUT_MS 30000
 
-/* c->arg[]: what a case does. */
-enum { ARG_METHOD, ARG_MOUNTS };
+/* c->arg[]: what a case does. ARG_SETTLED: pivot_root's detach of the old root waits for an
+ * RCU grace period when none has passed since the namespace's mounts were copied (~150-250
+ * µs here), and does not once one has (~20-40 µs): settled cases let one pass first
+ * (membarrier(MEMBARRIER_CMD_GLOBAL) is a synchronize_rcu()), unsettled ones switch right
+ * after the unshare, as a runtime that pivots at once does. */
+enum { ARG_METHOD, ARG_MOUNTS, ARG_SETTLED };
 
 struct pivot_state {
 	char dir[300]; /* the case's dir in the work dir: root/ and the mount points m/<i> */
@@ -62,16 +68,22 @@ static int pivot_plan(const struct run_ctx *ctx, struct case_list *cases, struct
 
 	for (int m = 0; m < N_METHODS; m++) {
 		for (size_t i = 0; i < nm; i++) {
-			struct bench_case *c = case_add(cases, &scenario_pivot, err);
+			/* Only pivot_root detaches mounts: the others need no settled twin. */
+			for (int settled = 0; settled <= (m == PIVOT_ROOT); settled++) {
+				struct bench_case *c = case_add(cases, &scenario_pivot, err);
 
-			if (!c)
-				return -ENOMEM;
-			case_param(c, "method", "%s", method_names[m]);
-			case_param(c, "mounts", "%u", mounts[i]);
-			c->arg[ARG_METHOD] = m;
-			c->arg[ARG_MOUNTS] = mounts[i];
-			if (m == PIVOT_ROOT)
-				c->func_metric = FUNC_PIVOT_ROOT;
+				if (!c)
+					return -ENOMEM;
+				case_param(c, "method", "%s", method_names[m]);
+				case_param(c, "mounts", "%u", mounts[i]);
+				if (m == PIVOT_ROOT)
+					case_param(c, "settled", "%s", settled ? "yes" : "no");
+				c->arg[ARG_METHOD] = m;
+				c->arg[ARG_MOUNTS] = mounts[i];
+				c->arg[ARG_SETTLED] = settled;
+				if (m == PIVOT_ROOT)
+					c->func_metric = FUNC_PIVOT_ROOT;
+			}
 		}
 	}
 	return 0;
@@ -159,8 +171,8 @@ static __attribute__((noinline)) void pivot_switch(enum pivot_method method, str
 
 /* The child: its own copy of the case's namespace, a tmpfs new root, then the switch. Only
  * the switch is inside [t0, t1]. */
-static __attribute__((noreturn)) void pivot_child(const struct pivot_state *st,
-						  enum pivot_method method, int report_fd)
+static __attribute__((noreturn)) void
+pivot_child(const struct pivot_state *st, enum pivot_method method, bool settled, int report_fd)
 {
 	char empty[] = "";
 	struct pivot_msg m = { 0 };
@@ -176,6 +188,8 @@ static __attribute__((noreturn)) void pivot_child(const struct pivot_state *st,
 		pivot_step_failed(&m, "mount the tmpfs new root");
 	else if (chdir(root) < 0)
 		pivot_step_failed(&m, "chdir to the new root");
+	else if (settled && syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) < 0)
+		pivot_step_failed(&m, "membarrier (a grace period)");
 	if (m.err)
 		goto report;
 	/* A forked child maps the harness's code lazily, page by page, and each first touch is a
@@ -237,7 +251,7 @@ static int pivot_iterate(struct run_ctx *ctx, struct bench_case *c, struct sampl
 	pid = fork();
 	if (pid == 0) {
 		close(rep[0]);
-		pivot_child(st, (enum pivot_method)c->arg[ARG_METHOD], rep[1]);
+		pivot_child(st, (enum pivot_method)c->arg[ARG_METHOD], c->arg[ARG_SETTLED], rep[1]);
 	}
 	close(rep[1]);
 	if (pid < 0) {
