@@ -110,6 +110,8 @@ test_run_image_on_an_imported_image() {
 		>/dev/null || fail "no copy-up of the bottom layer's file"
 	bad=$(jq -r '.benchmarks[] | select(.error_occurred == true) | "\(.name): \(.error_message)"' "$res")
 	[ -z "$bad" ] || fail "failed cases: $bad"
+	run "$(dirname "$mk")/check-schema" "$res"
+	assert_eq 0 "$rc" "the result of run --image against results/schema.json ($err)"
 	# inspect agrees on the roles' layers.
 	run "$BOXBENCH" inspect "$W/img" --which etc/old.conf --json
 	assert_eq 1 "$rc" "inspect --which of the deleted file"
