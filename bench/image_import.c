@@ -24,6 +24,7 @@ struct layer_done {
 	struct unpack_stats st;
 	struct layer_stream_result ls;
 	bool done;
+	size_t links; /* hard links followed to find its blob in an archive */
 };
 
 struct importer {
@@ -71,17 +72,31 @@ static int check_dest(struct importer *im)
 	struct stat st;
 	DIR *d;
 
-	if (stat(dest, &st) < 0) {
+	if (lstat(dest, &st) < 0) {
 		if (errno == ENOENT)
 			return 0;
 		return fail(im, IMPORT_BAD_INPUT, errno, "cannot use %s as DEST: %s", dest,
 			    errno_name(errno));
 	}
+	if (S_ISLNK(st.st_mode))
+		return fail(im, IMPORT_BAD_INPUT, ELOOP,
+			    "DEST %s is a symlink; give the directory it names, or a new path",
+			    dest);
 	if (!S_ISDIR(st.st_mode))
 		return fail(im, IMPORT_BAD_INPUT, EEXIST,
 			    "DEST %s exists and is not a directory; give a new path or an empty "
 			    "directory",
 			    dest);
+	/* Anyone else who can write to DEST could swap l/ for a symlink mid-import and have
+	 * the layers written wherever it points. */
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return fail(im, IMPORT_BAD_INPUT, EPERM,
+			    "DEST %s is %s: another user could redirect the import through it; "
+			    "give a new path, or an empty directory of your own that only you can "
+			    "write to",
+			    dest,
+			    st.st_uid != geteuid() ? "owned by another user"
+						   : "writable by group or others");
 	d = opendir(dest);
 	if (!d)
 		return fail(im, IMPORT_BAD_INPUT, errno, "cannot read DEST %s: %s", dest,
@@ -103,8 +118,17 @@ static int make_dest(struct importer *im)
 {
 	char path[PATH_MAX];
 
+	struct stat st;
+
 	if (mkdir(im->o->dest, 0755) == 0)
 		im->created_dest = true;
+	else if (errno == EEXIST &&
+		 (lstat(im->o->dest, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()))
+		/* It appeared (or changed) after check_dest(): someone else is in there. */
+		return fail(im, IMPORT_BAD_INPUT, EEXIST,
+			    "DEST %s changed while the import started (now %s); give a new path "
+			    "in a directory only you can write to",
+			    im->o->dest, S_ISLNK(st.st_mode) ? "a symlink" : "not yours");
 	else if (errno == ENOENT)
 		return fail(im, IMPORT_BAD_INPUT, ENOENT,
 			    "cannot create DEST %s: its parent directory does not exist; create it "
@@ -113,8 +137,10 @@ static int make_dest(struct importer *im)
 	else if (errno != EEXIST)
 		return fail(im, IMPORT_FAILED, errno, "cannot create DEST %s: %s", im->o->dest,
 			    errno_name(errno));
+	/* 0700: an image's device nodes and setuid files are for the containers that mount it,
+	 * not for every user of the host. */
 	snprintf(path, sizeof(path), "%s/l", im->o->dest);
-	if (mkdir(path, 0755) < 0)
+	if (mkdir(path, 0700) < 0)
 		return fail(im, IMPORT_FAILED, errno, "cannot create %s: %s", path,
 			    errno_name(errno));
 	return 0;
@@ -236,12 +262,25 @@ static int import_layer(struct importer *im, size_t i, layer_read_fn read, void 
 static int import_files(struct importer *im)
 {
 	for (size_t i = 0; i < im->src.n_layers; i++) {
-		int fd = open(im->src.layers[i].path, O_RDONLY | O_CLOEXEC), r;
+		int fd = open(im->src.layers[i].path,
+			      O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC),
+		    r;
+		struct stat st;
 
 		if (fd < 0)
 			return fail(im, IMPORT_BAD_INPUT, errno,
-				    "cannot read layer %zu's blob %s: %s", i,
-				    im->src.layers[i].path, errno_name(errno));
+				    "cannot read layer %zu's blob %s: %s%s", i,
+				    im->src.layers[i].path, errno_name(errno),
+				    errno == ELOOP
+					    ? " (a symlink: blobs must be files of the image)"
+					    : "");
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			return fail(im, IMPORT_BAD_INPUT, EINVAL,
+				    "layer %zu's blob %s is not a regular file; a blob must be a "
+				    "file of the image, not a device, fifo or dir",
+				    i, im->src.layers[i].path);
+		}
 		r = import_layer(im, i, layer_read_fd, &fd);
 		close(fd);
 		if (r)
@@ -308,6 +347,14 @@ static int import_archive_pass(struct importer *im, bool *progress)
 			}
 			free(im->src.layers[i].path);
 			im->src.layers[i].path = target;
+			/* A chain of links longer than the archive has layers is a loop. */
+			if (++im->layers[i].links > im->src.n_layers + 1) {
+				r = fail(im, IMPORT_BAD_INPUT, ELOOP,
+					 "layer %ld's blob in %s is a loop of hard links (%s); the "
+					 "archive is malformed — nothing was written",
+					 i, src, target);
+				goto out;
+			}
 			continue;
 		}
 		if (archive_entry_filetype(e) != AE_IFREG) {

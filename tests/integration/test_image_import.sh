@@ -391,3 +391,70 @@ test_usage_errors_and_help() {
 	assert_eq 0 "$rc" "image --help"
 	assert_contains "$out" "import" "image --help"
 }
+
+# What a review found: DESTs another user could redirect, blobs that are no files of the image,
+# and an archive whose blob links loop. Each refused, nothing written outside DEST.
+test_unsafe_dest_and_blobs_are_refused() {
+	local blob
+	fresh unsafe
+	base_oci
+	# A DEST others can write to (they could swap l/ for a symlink mid-import).
+	mkdir -m 0777 "$W/dest"
+	run "$BOXBENCH" image import "$img" "$W/dest"
+	assert_eq 2 "$rc" "exit status for a world-writable DEST (stderr: $err)"
+	assert_contains "$err" "writable by group or others" "the reason"
+	assert_eq "" "$(ls -A "$W/dest")" "the world-writable DEST stays empty"
+	chown 65534 "$W/dest"
+	chmod 0755 "$W/dest"
+	run "$BOXBENCH" image import "$img" "$W/dest"
+	assert_eq 2 "$rc" "exit status for a DEST of another user"
+	assert_contains "$err" "owned by another user" "the reason"
+	rmdir "$W/dest"
+	# A DEST that is a symlink.
+	mkdir "$W/elsewhere"
+	ln -s "$W/elsewhere" "$W/dest"
+	run "$BOXBENCH" image import "$img" "$W/dest"
+	assert_eq 2 "$rc" "exit status for a symlinked DEST"
+	assert_contains "$err" "is a symlink" "the reason"
+	assert_eq "" "$(ls -A "$W/elsewhere")" "the symlink's target stays empty"
+	rm "$W/dest"
+	# The layers land in a dir only root can enter: device nodes and setuid files of an
+	# image are not for every user of the host.
+	run "$BOXBENCH" image import "$img" "$W/dest"
+	assert_eq 0 "$rc" "import into a fresh DEST (stderr: $err)"
+	assert_eq 700 "$(stat -c %a "$W/dest/l")" "mode of DEST/l"
+	rm -rf "$W/dest"
+	# A layer blob that is a symlink out of the image.
+	blob=$(blob_of_layer "$img" 1)
+	mv "$blob" "$W/real-blob"
+	ln -s "$W/real-blob" "$blob"
+	refused 2 "ELOOP" "blobs must be files of the image" -- "$img"
+	rm "$blob"
+	mkfifo "$blob"
+	refused 2 "is not a regular file" -- "$img"
+}
+
+test_docker_archive_with_a_blob_link_loop_is_refused() {
+	fresh loop
+	python3 - "$W/loop.tar" <<'PY' || fail "could not write the looping archive"
+import io, json, sys, tarfile
+cfg = json.dumps({"architecture": "amd64"}).encode()
+man = json.dumps([{"Config": "cfg.json", "Layers": ["aaa/layer.tar"]}]).encode()
+with tarfile.open(sys.argv[1], "w") as t:
+    for name, data in (("manifest.json", man), ("cfg.json", cfg)):
+        i = tarfile.TarInfo(name)
+        i.size = len(data)
+        t.addfile(i, io.BytesIO(data))
+    i = tarfile.TarInfo("aaa/layer.tar")
+    i.type = tarfile.LNKTYPE
+    i.linkname = "aaa/layer.tar"
+    t.addfile(i)
+PY
+	rc=0
+	timeout 20 "$BOXBENCH" image import "$W/loop.tar" "$W/dest" >/dev/null 2>"$W/err" || rc=$?
+	[ "$rc" != 124 ] || fail "import of a looping archive did not finish in 20 s"
+	assert_eq 2 "$rc" "exit status for a looping archive ($(cat "$W/err"))"
+	assert_contains "$(cat "$W/err")" "loop of hard links" "the reason"
+	[ ! -e "$W/dest" ] || fail "import left $W/dest behind"
+	canary_intact
+}
