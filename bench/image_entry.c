@@ -322,10 +322,23 @@ int unpack_hardlink(struct unpacker *u, int pfd, const char *base, const char *p
 	tfd = unpack_open_dir(u, tdir);
 	if (tfd < 0)
 		return tfd;
-	if (linkat(tfd, tbase, pfd, base, 0) < 0)
+	t = node_get(u, tpath);
+	if (t && t->kind == N_SYMLINK) {
+		/* A second name for a symlink is read from its own dir: it must stay inside too. */
+		char text[PATH_MAX];
+		ssize_t n = readlinkat(tfd, tbase, text, sizeof(text) - 1);
+
+		if (n < 0)
+			r = unpack_io_error(u, "cannot read the linked symlink", errno);
+		else if (text[n] = '\0', !symlink_stays_inside(path, text))
+			r = unpack_refuse(u, UNPACK_UNSAFE, EPERM,
+					  "hard link to a symlink to '%.200s', which from here "
+					  "points outside the layer",
+					  text);
+	}
+	if (!r && linkat(tfd, tbase, pfd, base, 0) < 0)
 		r = unpack_io_error(u, "cannot create the hard link", errno);
 	close(tfd);
-	t = node_get(u, tpath);
 	if (!r && !node_put(u, path, t ? t->kind : N_FILE))
 		r = unpack_refuse(u, UNPACK_IO, ENOMEM, "out of memory");
 	return r;

@@ -458,3 +458,11 @@ PY
 	[ ! -e "$W/dest" ] || fail "import left $W/dest behind"
 	canary_intact
 }
+
+# A symlink that stays inside from where it is, given a second name higher up by a hard link.
+test_hard_link_to_a_symlink_that_escapes_from_its_new_place_is_refused() {
+	fresh hlsym
+	layer "$W/l.tar" '[{"name": "a/b/c/d/s", "type": "l", "link": "../../../../canary/victim"},
+		{"name": "h", "type": "h", "link": "a/b/c/d/s"}]'
+	refused 1 "entry 'h'" "points outside the layer" -- "$W/l.tar"
+}
