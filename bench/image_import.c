@@ -168,6 +168,22 @@ static void undo_dest(struct importer *im)
 
 /* ---- one layer ---- */
 
+/* A layer's reader that gives up once the caller asks the import to stop. */
+struct stoppable_read {
+	layer_read_fn read;
+	void *ctx;
+	volatile sig_atomic_t *stop;
+};
+
+static ssize_t read_unless_stopped(void *ctx, void *buf, size_t len, struct bb_error *err)
+{
+	struct stoppable_read *s = ctx;
+
+	if (s->stop && *s->stop)
+		return bb_err(err, EINTR, "stopped by a signal; what was unpacked is removed");
+	return s->read(s->ctx, buf, len, err);
+}
+
 static int layer_failed(struct importer *im, size_t i, enum unpack_failure why)
 {
 	char label[128], msg[sizeof(im->err->msg)];
@@ -234,12 +250,13 @@ static int import_layer(struct importer *im, size_t i, layer_read_fn read, void 
 		.bytes_before = im->bytes,
 	};
 	struct layer_done *d = &im->layers[i];
+	struct stoppable_read sr = { read, ctx, im->o->stop };
 	struct layer_stream *ls = NULL;
 	char dir[PATH_MAX];
 	int r;
 
 	snprintf(dir, sizeof(dir), "%s/l/%zu", im->o->dest, i);
-	r = layer_stream_open(&ls, read, ctx, l->compression, l->size, im->err);
+	r = layer_stream_open(&ls, read_unless_stopped, &sr, l->compression, l->size, im->err);
 	if (r)
 		return layer_failed(im, i, UNPACK_CORRUPT);
 	r = image_unpack(layer_stream_tar(ls), dir, &uo, &d->st, im->err);

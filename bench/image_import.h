@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -23,6 +24,9 @@ struct image_import_opts {
 	enum whiteout_form whiteout;
 	bool userxattr;
 	unsigned long long max_bytes; /* file data of all layers together */
+	/* When set (by a signal handler, say), the import stops at its next read of a layer
+	 * and removes what it wrote, as on any failure. NULL: never. */
+	volatile sig_atomic_t *stop;
 };
 
 enum image_import_failure {

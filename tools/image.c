@@ -3,6 +3,7 @@
  * more image subcommands go in the table below. */
 #include <getopt.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +153,14 @@ static void print_table(const struct image_import_result *res, const char *dest)
 
 enum { OPT_REF = 256, OPT_WHITEOUT, OPT_USERXATTR, OPT_MAX_BYTES, OPT_JSON };
 
+static volatile sig_atomic_t import_stop;
+
+static void stop_import(int sig)
+{
+	(void)sig;
+	import_stop = 1;
+}
+
 static int cmd_image_import(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -163,6 +172,7 @@ static int cmd_image_import(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	struct sigaction sa = { 0 };
 	struct image_import_opts o = { .whiteout = WHITEOUT_CHARDEV,
 				       .max_bytes = IMAGE_DEFAULT_MAX_BYTES };
 	struct image_import_result res;
@@ -214,7 +224,23 @@ static int cmd_image_import(int argc, char **argv)
 	o.n_srcs = (size_t)(argc - optind - 1);
 	o.dest = argv[argc - 1];
 
+	/* Ctrl-C, a hangup or a kill stops the import at its next read, which removes what it
+	 * wrote: DEST is never left half-made. */
+	o.stop = &import_stop;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = stop_import;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	if (image_import(&o, &res, &err)) {
+		if (import_stop) {
+			/* The reader's EINTR reaches here in the decompressor's words. */
+			fprintf(stderr,
+				"boxbench image import: stopped by a signal; what was unpacked into "
+				"%s is removed\n",
+				o.dest);
+			return 1;
+		}
 		fprintf(stderr, "boxbench image import: %s\n", err.msg);
 		return res.failure == IMPORT_BAD_INPUT ? EXIT_USAGE : 1;
 	}
