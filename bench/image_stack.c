@@ -145,6 +145,20 @@ static int replay_layer(const struct replay *r, const char *path, enum which_res
 	return layer;
 }
 
+/* Whether path is a directory in the merged view. */
+static bool replay_is_dir(const struct replay *r, const char *path)
+{
+	struct which_answer a = { 0 };
+	struct bb_error err = { 0 };
+	bool dir;
+
+	if (overlay_which(r->layers, r->n, &r->opts, path, &a, &err))
+		return false;
+	dir = a.result == WHICH_FOUND && S_ISDIR(a.type);
+	which_answer_free(&a);
+	return dir;
+}
+
 static int plant(struct layer_stack *s, const char *path, enum planted_kind kind, int layer,
 		 const char *role, unsigned long long size, struct bb_error *err)
 {
@@ -220,8 +234,8 @@ static bool find_hidden(const struct replay *r, int fd, const char *dir, char *o
 }
 
 /* A name a lower layer has under a dir that an opaque dir above hides from the merge. */
-static int plant_hidden(struct layer_stack *s, const struct replay *r,
-			const struct layer_finds *f, int depth, struct bb_error *err)
+static int plant_hidden(struct layer_stack *s, const struct replay *r, const struct layer_finds *f,
+			int depth, struct bb_error *err)
 {
 	char path[256];
 
@@ -258,9 +272,13 @@ static int plant_roles(struct layer_stack *s, const struct replay *r, const stru
 	if (replay_layer(r, absent, WHICH_ABSENT, NULL) >= 0 &&
 	    (e = plant(s, absent, PLANT_ABSENT, -1, "absent", 0, err)))
 		return e;
+	/* The fullest dir of any layer that the merged view still has as a dir (a whiteout or
+	 * a file above can take it away). */
 	for (int k = 0; k < depth; k++)
-		if (f[k].dirs.n && (!fullest || f[k].dirs.c[0].size > fullest->size))
-			fullest = &f[k].dirs.c[0];
+		for (size_t i = 0; i < f[k].dirs.n; i++)
+			if ((!fullest || f[k].dirs.c[i].size > fullest->size) &&
+			    replay_is_dir(r, f[k].dirs.c[i].path))
+				fullest = &f[k].dirs.c[i];
 	if (fullest &&
 	    (e = plant(s, fullest->path, PLANT_FOUND, -1, "readdir", fullest->size, err)))
 		return e;

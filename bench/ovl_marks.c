@@ -39,7 +39,9 @@ bool ovl_is_chardev_whiteout(const struct stat *st)
 
 bool ovl_is_whiteout(const struct stat *st, const struct ovl_mark_set *s)
 {
-	return ovl_is_chardev_whiteout(st) || (S_ISREG(st->st_mode) && s && s->whiteout);
+	/* The kernel takes only an empty file for an xattr whiteout: one with data is a file. */
+	return ovl_is_chardev_whiteout(st) ||
+	       (S_ISREG(st->st_mode) && st->st_size == 0 && s && s->whiteout);
 }
 
 const struct ovl_mark_set *ovl_marks_pick(const struct ovl_marks *m, int prefix)

@@ -118,3 +118,34 @@ test_run_image_on_an_imported_image() {
 	assert_eq deleted "$(jq -r .which.result <<<"$out")" "inspect's answer for etc/old.conf"
 	rm -rf "$W"
 }
+
+# What a differential test against the kernel found: a file with data that carries the xattr
+# whiteout mark is a file to overlay (only an empty one is a whiteout), and a dir a layer above
+# deletes is no dir to list.
+test_run_image_roles_follow_the_kernel_on_marks_and_deleted_dirs() {
+	local W=$BB_TMP/marks res
+	mkdir -p "$W/l/0/d" "$W/l/1" "$W/l/2/keep"
+	echo x >"$W/l/0/d/x"
+	echo y >"$W/l/0/d/y"
+	echo z >"$W/l/0/d/z"
+	echo L0 >"$W/l/0/f"
+	mknod "$W/l/1/d" c 0 0
+	echo a >"$W/l/2/keep/a"
+	echo b >"$W/l/2/keep/b"
+	echo L2 >"$W/l/2/f"
+	setfattr -n trusted.overlay.whiteout -v y "$W/l/2/f"
+	run "$BOXBENCH" inspect "$W" --which f --json
+	assert_eq 0 "$rc" "inspect --which of a marked file with data (stderr: $err)"
+	assert_eq found "$(jq -r .which.result <<<"$out")" "the kernel shows a marked file with data"
+	res=$BB_TMP/marks.json
+	run "$BOXBENCH" run --image "$W" --scenario lookup,readdir --repetitions 1 --warmup 0 \
+		--out "$res"
+	[ "$rc" = 0 ] || fail "run --image exited $rc: $err"
+	assert_eq keep "$(jq -r .context.image.roles.readdir "$res")" \
+		"readdir: the dir the merged view still has, not the deleted one"
+	assert_eq d "$(jq -r '.context.image.roles["whiteout-top"]' "$res")" \
+		"whiteout-top: the real whiteout, not the marked file with data"
+	jq -e '[.benchmarks[] | select(.error_occurred == true)] | length == 0' "$res" >/dev/null ||
+		fail "failed cases: $(jq -c '[.benchmarks[] | select(.error_occurred == true) | .error_message]' "$res")"
+	rm -rf "$W"
+}
