@@ -333,6 +333,8 @@ int image_stack_open(const char *dir, struct layer_stack *s, struct bb_error *er
 		goto out;
 	}
 	r.n = depth;
+	for (unsigned k = 0; k < depth; k++)
+		r.layers[k].fd = -1;
 	r.opts.prefix = image_prefix(abs);
 	r.opts.follow_redirects = true;
 	for (unsigned k = 0; k < depth; k++) {
@@ -355,24 +357,11 @@ int image_stack_open(const char *dir, struct layer_stack *s, struct bb_error *er
 	e = plant_roles(s, &r, finds, err);
 out:
 	for (size_t i = 0; r.layers && i < r.n; i++)
-		if (r.layers[i].fd > 0)
+		if (r.layers[i].fd >= 0)
 			close(r.layers[i].fd);
 	free(r.layers);
 	free(finds);
 	if (e)
 		layer_stack_free(s);
 	return e;
-}
-
-int layer_stack_copy(struct layer_stack *dst, const struct layer_stack *src, struct bb_error *err)
-{
-	*dst = *src;
-	dst->planted = NULL;
-	if (!src->n_planted)
-		return 0;
-	dst->planted = malloc(src->n_planted * sizeof(*dst->planted));
-	if (!dst->planted)
-		return bb_err(err, ENOMEM, "out of memory");
-	memcpy(dst->planted, src->planted, src->n_planted * sizeof(*dst->planted));
-	return 0;
 }

@@ -20,7 +20,4 @@
  * fix in the message) when dir is no image. */
 int image_stack_open(const char *dir, struct layer_stack *s, struct bb_error *err);
 
-/* A deep copy (the planted list is the copy's own). */
-int layer_stack_copy(struct layer_stack *dst, const struct layer_stack *src, struct bb_error *err);
-
 #endif

@@ -503,3 +503,16 @@ const char *planted_kind_name(enum planted_kind kind)
 	};
 	return kind <= PLANT_ABSENT ? names[kind] : "unknown";
 }
+
+int layer_stack_copy(struct layer_stack *dst, const struct layer_stack *src, struct bb_error *err)
+{
+	*dst = *src;
+	dst->planted = NULL;
+	if (!src->n_planted)
+		return 0;
+	dst->planted = malloc(src->n_planted * sizeof(*dst->planted));
+	if (!dst->planted)
+		return bb_err(err, ENOMEM, "out of memory");
+	memcpy(dst->planted, src->planted, src->n_planted * sizeof(*dst->planted));
+	return 0;
+}

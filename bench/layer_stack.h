@@ -74,6 +74,8 @@ int layer_stack_build(struct layer_stack *s, const struct layer_stack_params *p,
 void layer_stack_layer_path(const struct layer_stack *s, unsigned n, char *buf, size_t len);
 const struct planted *layer_stack_find_role(const struct layer_stack *s, const char *role);
 void layer_stack_free(struct layer_stack *s);
+/* A deep copy (the planted list is the copy's own). */
+int layer_stack_copy(struct layer_stack *dst, const struct layer_stack *src, struct bb_error *err);
 
 const char *planted_kind_name(enum planted_kind kind);
 /* The cache key of a parameter set: 16 hex digits (FNV-1a of a canonical description). */

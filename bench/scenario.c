@@ -1,8 +1,6 @@
 /* Cases, their names, and the suite lists of depths and sizes: see scenario.h. */
 #include "scenario.h"
 
-#include "image_stack.h"
-
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
