@@ -162,18 +162,8 @@ static bool replay_is_dir(const struct replay *r, const char *path)
 static int plant(struct layer_stack *s, const char *path, enum planted_kind kind, int layer,
 		 const char *role, unsigned long long size, struct bb_error *err)
 {
-	struct planted *grown = realloc(s->planted, (s->n_planted + 1) * sizeof(*grown));
-
-	if (!grown)
+	if (layer_stack_plant(s, path, kind, layer, role, size))
 		return bb_err(err, ENOMEM, "out of memory");
-	s->planted = grown;
-	grown = &s->planted[s->n_planted++];
-	memset(grown, 0, sizeof(*grown));
-	snprintf(grown->path, sizeof(grown->path), "%s", path);
-	grown->kind = kind;
-	grown->layer = layer;
-	grown->role = role;
-	grown->size = size;
 	return 0;
 }
 

@@ -275,8 +275,8 @@ static int build_bulk(struct builder *b, unsigned k)
 	return make_file(b, k, rel, 16, false);
 }
 
-static int add_planted(struct layer_stack *s, const char *path, enum planted_kind kind, int layer,
-		       const char *role)
+int layer_stack_plant(struct layer_stack *s, const char *path, enum planted_kind kind, int layer,
+		      const char *role, unsigned long long size)
 {
 	struct planted *grown = realloc(s->planted, (s->n_planted + 1) * sizeof(*grown));
 
@@ -289,7 +289,14 @@ static int add_planted(struct layer_stack *s, const char *path, enum planted_kin
 	grown->kind = kind;
 	grown->layer = layer;
 	grown->role = role;
+	grown->size = size;
 	return 0;
+}
+
+static int add_planted(struct layer_stack *s, const char *path, enum planted_kind kind, int layer,
+		       const char *role)
+{
+	return layer_stack_plant(s, path, kind, layer, role, 0);
 }
 
 /* The planted names and their answers: a pure function of the parameters, so a cached stack

@@ -74,6 +74,10 @@ int layer_stack_build(struct layer_stack *s, const struct layer_stack_params *p,
 void layer_stack_layer_path(const struct layer_stack *s, unsigned n, char *buf, size_t len);
 const struct planted *layer_stack_find_role(const struct layer_stack *s, const char *role);
 void layer_stack_free(struct layer_stack *s);
+/* Appends a planted name (role is not copied: a string that lives as long as s). Returns 0 or
+ * -ENOMEM. */
+int layer_stack_plant(struct layer_stack *s, const char *path, enum planted_kind kind, int layer,
+		      const char *role, unsigned long long size);
 /* A deep copy (the planted list is the copy's own). */
 int layer_stack_copy(struct layer_stack *dst, const struct layer_stack *src, struct bb_error *err);
 
