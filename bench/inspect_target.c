@@ -70,23 +70,33 @@ static int add_layer(struct inspect_target *t, enum ovl_layer_role role, unsigne
 	return 0;
 }
 
-/* The kernel's default when the mount shows no redirect_dir= (module parameters). */
-static bool default_follows_redirects(void)
+/* A Y/N module parameter of overlay; dflt when it cannot be read. */
+static bool overlay_param(const char *name, bool dflt)
 {
-	char v[8] = "";
+	char path[128], v[8] = "";
 
-	if (read_file("/sys/module/overlay/parameters/redirect_dir", v, sizeof(v), NULL) > 0 &&
-	    v[0] == 'Y')
-		return true;
-	v[0] = '\0';
-	return read_file("/sys/module/overlay/parameters/redirect_always_follow", v, sizeof(v),
-			 NULL) <= 0 ||
-	       v[0] != 'N';
+	snprintf(path, sizeof(path), "/sys/module/overlay/parameters/%s", name);
+	if (read_file(path, v, sizeof(v), NULL) <= 0)
+		return dflt;
+	return v[0] == 'Y';
+}
+
+/* Whether the kernel follows redirects under this redirect_dir= (NULL: not shown, the
+ * module's default): "off" creates none but follows them if redirect_always_follow says so;
+ * only "nofollow" refuses them. */
+static bool follows_redirects(const char *mode)
+{
+	if (!mode)
+		return overlay_param("redirect_dir", false) ||
+		       overlay_param("redirect_always_follow", true);
+	if (!strcmp(mode, "off"))
+		return overlay_param("redirect_always_follow", true);
+	return strcmp(mode, "nofollow") != 0;
 }
 
 static int from_overlay(struct inspect_target *t, const char *what, struct bb_error *err)
 {
-	const char *redirect;
+	const char *redirect, *metacopy;
 	int e;
 
 	if ((e = ovl_mounted_parse(t->mnt.super_options, &t->ovl, err)))
@@ -99,8 +109,11 @@ static int from_overlay(struct inspect_target *t, const char *what, struct bb_er
 		t->prefix_source = "no userxattr option";
 	}
 	redirect = ovl_mounted_opt(&t->ovl, "redirect_dir");
-	t->follow_redirects = redirect ? !strcmp(redirect, "on") || !strcmp(redirect, "follow")
-				       : default_follows_redirects();
+	t->follow_redirects = follows_redirects(redirect);
+	/* The kernel shows metacopy= only when it differs from the module's default. */
+	metacopy = ovl_mounted_opt(&t->ovl, "metacopy");
+	t->refuse_metacopy =
+		metacopy ? strcmp(metacopy, "on") != 0 : !overlay_param("metacopy", false);
 	for (size_t i = 0; i < t->ovl.n_layers; i++) {
 		const struct ovl_layer_ref *l = &t->ovl.layers[i];
 
