@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "image_marker.h"
+#include "json_file.h"
 #include "ovl_marks.h"
 
 const char *inspect_kind_name(enum inspect_kind k)
@@ -177,20 +179,6 @@ static int open_pid(struct inspect_target *t, const char *target, struct bb_erro
 	return from_overlay(t, what, err);
 }
 
-static int read_manifest(struct inspect_target *t, const char *name, json_t **out)
-{
-	char path[PATH_MAX + 16];
-	json_error_t jerr;
-
-	snprintf(path, sizeof(path), "%s/%s", t->dir, name);
-	if (access(path, F_OK) < 0)
-		return -ENOENT;
-	*out = json_load_file(path, 0, &jerr);
-	if (!*out)
-		return -EINVAL;
-	return (t->manifest = strdup(name)) ? 0 : -ENOMEM;
-}
-
 static int manifest_prefix(struct inspect_target *t, json_t *root)
 {
 	const char *p = json_string_value(json_object_get(root, "xattr_prefix"));
@@ -260,6 +248,7 @@ static int stack_layers(struct inspect_target *t, struct bb_error *err)
 
 static int open_image(struct inspect_target *t, const char *dir, struct bb_error *err)
 {
+	char path[PATH_MAX + 16];
 	json_t *root = NULL;
 	int e;
 
@@ -267,23 +256,36 @@ static int open_image(struct inspect_target *t, const char *dir, struct bb_error
 	t->follow_redirects = true;
 	if (!(t->dir = strdup(dir)))
 		return bb_err(err, ENOMEM, "out of memory");
-	e = read_manifest(t, "image.json", &root);
-	if (e == -EINVAL)
-		return bb_err(err, EINVAL,
-			      "%s/image.json is not valid JSON: re-run 'boxbench image import', "
-			      "or remove it to inspect l/0.. as a plain stack",
-			      dir);
-	if (!e) {
+	/* Refuses a dir an import is writing or left half-written, and a planted image.json
+	 * (a FIFO would hang the read). */
+	if ((e = image_dir_manifest(dir, &root, err)))
+		return e;
+	if (root) {
+		if (!(t->manifest = strdup("image.json")))
+			e = bb_err(err, ENOMEM, "out of memory");
 		manifest_prefix(t, root);
-		e = image_layers(t, root, err);
+		if (!e)
+			e = image_layers(t, root, err);
 		json_decref(root);
 		return e;
 	}
 	/* A synthetic stack: its stack.json says which prefix its marks use. */
-	if (read_manifest(t, "stack.json", &root) == 0) {
+	snprintf(path, sizeof(path), "%s/stack.json", dir);
+	e = json_file_load(path, JSON_FILE_MAX, &root, err);
+	if (e && e != -ENOENT)
+		return bb_err_wrap(err,
+				   "%s holds l/0 but no image.json, and its stack.json cannot "
+				   "be read (remove it to inspect l/0.. as a plain stack)",
+				   dir);
+	if (root) {
+		if (!(t->manifest = strdup("stack.json"))) {
+			json_decref(root);
+			return bb_err(err, ENOMEM, "out of memory");
+		}
 		manifest_prefix(t, root);
 		json_decref(root);
 	}
+	bb_err_clear(err);
 	return stack_layers(t, err);
 }
 
@@ -326,7 +328,8 @@ int inspect_target_open(const char *target, struct inspect_target *t, struct bb_
 			return bb_err(err, ENOMEM, "out of memory");
 		return from_overlay(t, real, err);
 	}
-	if (has_bottom_layer(real)) {
+	/* An import's marker says what the dir is, even before it has an l/0. */
+	if (has_bottom_layer(real) || image_marker_check(real, NULL)) {
 		mountinfo_entry_free(&t->mnt);
 		return open_image(t, real, err);
 	}
