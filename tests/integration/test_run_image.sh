@@ -150,6 +150,27 @@ test_run_image_roles_follow_the_kernel_on_marks_and_deleted_dirs() {
 	rm -rf "$W"
 }
 
+# An image without /proc (or with a /proc that is no directory: here a symlink out of the
+# image) still starts: the mount point is made where runtimes make it, in the container's upper
+# layer, and the image's layers are left as they are.
+test_run_image_starts_on_an_image_without_proc() {
+	local W=$BB_TMP/noproc res=$BB_TMP/noproc.json bad
+	mkdir -p "$W/l/0/etc" "$W/l/1"
+	echo a >"$W/l/0/etc/a"
+	echo b >"$W/l/1/b"
+	for shape in missing symlink; do
+		[ "$shape" = symlink ] && ln -s /etc "$W/l/0/proc"
+		run "$BOXBENCH" run --image "$W" --scenario start --repetitions 1 --warmup 0 --out "$res"
+		[ "$rc" = 0 ] || fail "run --image ($shape /proc) exited $rc: $err"
+		bad=$(jq -r '.benchmarks[] | select(.error_occurred == true) | "\(.name): \(.error_message)"' "$res")
+		[ -z "$bad" ] || fail "start cases failed on an image with a $shape /proc: $bad"
+		[ "$(jq '[.benchmarks[] | select(.run_type == "iteration" and (.name | startswith("start/")))] | length' "$res")" -gt 0 ] ||
+			fail "no start case ran"
+	done
+	[ -L "$W/l/0/proc" ] && [ ! -e "$W/l/1/proc" ] || fail "the image's layers were changed: $(ls -la "$W"/l/*)"
+	rm -rf "$W" "$res"
+}
+
 # ---- dirs that are no finished image ----
 
 # A planted image.json that is a FIFO used to hang inspect and run --image for ever: it is
