@@ -59,7 +59,9 @@ enum which_result {
 
 struct which_answer {
 	enum which_result result;
-	long layer; /* found: the providing layer; deleted: the whiteout's; else -1 */
+	/* found: the providing layer; deleted: the whiteout's; refused: the one holding the
+	 * redirect or metacopy file the kernel fails on; else -1 */
+	long layer;
 	char *layer_path; /* found: the path inside that layer (a redirect may change it) */
 	mode_t type; /* found: S_IFREG, S_IFDIR, ... */
 	bool metacopy; /* found a metacopy file: metadata at `layer`, data at data_layer */

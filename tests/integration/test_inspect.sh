@@ -513,7 +513,15 @@ test_inspect_escapes_control_characters_in_names() {
 	assert_eq 2 "$rc" "a target that is a file"
 	! LC_ALL=C grep -q "$ctl" <<<"$err" || fail "raw control bytes reached the error message: $(od -c <<<"$err" | head)"
 	assert_contains "$err" 'evil\x1b]0;pwned\x07\x0dfake is not a directory' "the message, escaped"
-	rm -rf "$img"
+	# The same for a message from deep inside the import: an entry refused by name.
+	"$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/tests/helpers/make-image" layer \
+		"$BB_TMP/esc.tar" '[{"name": "../x\u001b]0;pwned\u0007", "type": "f", "data": "x"}]' ||
+		fail "make-image failed"
+	run "$BOXBENCH" image import "$BB_TMP/esc.tar" "$BB_TMP/esc-dest"
+	assert_eq 1 "$rc" "import of a layer with an entry that leaves it"
+	! LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' <<<"$err" || fail "raw control bytes in the import's message: $(od -c <<<"$err" | head)"
+	assert_contains "$err" "entry '../x\x1b]0;pwned\x07'" "the entry's name, escaped"
+	rm -rf "$img" "$BB_TMP/esc.tar"
 }
 
 # ---- bad targets and usage ----
