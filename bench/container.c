@@ -21,6 +21,7 @@
 
 #include "agent/protocol.h"
 #include "fsutil.h"
+#include "rootfs_mountpoints.h"
 
 #define CHILD_FAILED 125
 #define ID_MAP_RANGE 65536
@@ -297,6 +298,10 @@ int container_run(const struct container_spec *spec, struct container_result *re
 				 "there or choose another --work-dir)");
 		goto out;
 	}
+	/* Runtimes make the mount points an image lacks; in the container's upper layer. */
+	e = rootfs_make_mount_points(spec->driver, &rfs, spec->userns ? spec->uid_base : 0, err);
+	if (e)
+		goto out;
 
 	if (spec->cgroups) {
 		t = now_ns();

@@ -6,6 +6,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "printable.h"
+
+/* Messages name files from images and layers, and reach terminals: escape what they hold
+ * (see printable.h). Escaping is idempotent, so a message built from another is not
+ * escaped twice. */
+static void make_printable(struct bb_error *err)
+{
+	char clean[sizeof(err->msg)];
+
+	printable(clean, sizeof(clean), err->msg);
+	memcpy(err->msg, clean, sizeof(clean));
+}
+
 int bb_err(struct bb_error *err, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -19,6 +32,7 @@ int bb_err(struct bb_error *err, int code, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 		va_end(ap);
+		make_printable(err);
 	}
 	return -code;
 }
@@ -35,6 +49,7 @@ int bb_err_wrap(struct bb_error *err, const char *fmt, ...)
 	va_end(ap);
 	snprintf(old, sizeof(old), "%s", err->msg);
 	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	make_printable(err);
 	return -(err->code ? err->code : EIO);
 }
 

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "image_marker.h"
 #include "image_source.h"
 #include "image_unpack.h"
 #include "layer_stream.h"
@@ -33,6 +34,7 @@ struct importer {
 	struct layer_done *layers;
 	unsigned long long bytes; /* file data written so far, all layers */
 	bool created_dest;
+	struct image_marker marker; /* DEST is being written: see image_marker.h */
 	struct bb_error *err;
 	enum image_import_failure failure;
 };
@@ -137,6 +139,10 @@ static int make_dest(struct importer *im)
 	else if (errno != EEXIST)
 		return fail(im, IMPORT_FAILED, errno, "cannot create DEST %s: %s", im->o->dest,
 			    errno_name(errno));
+	if (image_marker_begin(&im->marker, im->o->dest, im->created_dest, im->err)) {
+		im->failure = IMPORT_FAILED;
+		return -im->err->code;
+	}
 	/* 0700: an image's device nodes and setuid files are for the containers that mount it,
 	 * not for every user of the host. */
 	snprintf(path, sizeof(path), "%s/l", im->o->dest);
@@ -583,6 +589,7 @@ int image_import(const struct image_import_opts *o, struct image_import_result *
 out:
 	if (r && started)
 		undo_dest(&im);
+	image_marker_end(&im.marker, r != 0);
 	if (r)
 		json_decref(doc);
 	else

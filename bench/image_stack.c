@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "image_marker.h"
 #include "layer_scan.h"
 #include "ovl_marks.h"
 #include "overlay_which.h"
@@ -93,22 +94,21 @@ static int collect(void *ctx, const struct layer_entry *e, struct bb_error *err)
 	return 0;
 }
 
-/* The xattr prefix image.json records; -1 (either) when there is none. */
-static int image_prefix(const char *dir)
+/* The xattr prefix image.json records; -1 (either) when there is none. Refuses what a
+ * reader of an image must (an import still writing it, a planted image.json). */
+static int image_prefix(const char *dir, int *prefix, struct bb_error *err)
 {
-	char path[PATH_MAX];
 	json_t *doc, *v;
-	int prefix = -1;
+	int e;
 
-	snprintf(path, sizeof(path), "%s/image.json", dir);
-	doc = json_load_file(path, 0, NULL);
-	if (!doc)
-		return -1;
+	*prefix = -1;
+	if ((e = image_dir_manifest(dir, &doc, err)) || !doc)
+		return e;
 	v = json_object_get(doc, "xattr_prefix");
 	if (json_is_string(v))
-		prefix = ovl_prefix_parse(json_string_value(v));
+		*prefix = ovl_prefix_parse(json_string_value(v));
 	json_decref(doc);
-	return prefix;
+	return 0;
 }
 
 struct replay {
@@ -295,12 +295,14 @@ int image_stack_open(const char *dir, struct layer_stack *s, struct bb_error *er
 	struct replay r = { 0 };
 	struct layer_finds *finds = NULL;
 	char abs[PATH_MAX], path[PATH_MAX + 16];
+	int e = 0, prefix;
 	unsigned depth;
-	int e = 0;
 
 	memset(s, 0, sizeof(*s));
 	if (!realpath(dir, abs))
 		return bb_err(err, errno, "cannot use the image %s: %s", dir, errno_name(errno));
+	if ((e = image_prefix(abs, &prefix, err)))
+		return e;
 	depth = count_layers(abs);
 	if (depth == 0)
 		return bb_err(err, ENOENT,
@@ -325,7 +327,7 @@ int image_stack_open(const char *dir, struct layer_stack *s, struct bb_error *er
 	r.n = depth;
 	for (unsigned k = 0; k < depth; k++)
 		r.layers[k].fd = -1;
-	r.opts.prefix = image_prefix(abs);
+	r.opts.prefix = prefix;
 	r.opts.follow_redirects = true;
 	for (unsigned k = 0; k < depth; k++) {
 		struct layer_counts counts = { 0 };

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "image_marker.h"
+#include "json_file.h"
 #include "ovl_marks.h"
 
 const char *inspect_kind_name(enum inspect_kind k)
@@ -70,23 +72,33 @@ static int add_layer(struct inspect_target *t, enum ovl_layer_role role, unsigne
 	return 0;
 }
 
-/* The kernel's default when the mount shows no redirect_dir= (module parameters). */
-static bool default_follows_redirects(void)
+/* A Y/N module parameter of overlay; dflt when it cannot be read. */
+static bool overlay_param(const char *name, bool dflt)
 {
-	char v[8] = "";
+	char path[128], v[8] = "";
 
-	if (read_file("/sys/module/overlay/parameters/redirect_dir", v, sizeof(v), NULL) > 0 &&
-	    v[0] == 'Y')
-		return true;
-	v[0] = '\0';
-	return read_file("/sys/module/overlay/parameters/redirect_always_follow", v, sizeof(v),
-			 NULL) <= 0 ||
-	       v[0] != 'N';
+	snprintf(path, sizeof(path), "/sys/module/overlay/parameters/%s", name);
+	if (read_file(path, v, sizeof(v), NULL) <= 0)
+		return dflt;
+	return v[0] == 'Y';
+}
+
+/* Whether the kernel follows redirects under this redirect_dir= (NULL: not shown, the
+ * module's default): "off" creates none but follows them if redirect_always_follow says so;
+ * only "nofollow" refuses them. */
+static bool follows_redirects(const char *mode)
+{
+	if (!mode)
+		return overlay_param("redirect_dir", false) ||
+		       overlay_param("redirect_always_follow", true);
+	if (!strcmp(mode, "off"))
+		return overlay_param("redirect_always_follow", true);
+	return strcmp(mode, "nofollow") != 0;
 }
 
 static int from_overlay(struct inspect_target *t, const char *what, struct bb_error *err)
 {
-	const char *redirect;
+	const char *redirect, *metacopy;
 	int e;
 
 	if ((e = ovl_mounted_parse(t->mnt.super_options, &t->ovl, err)))
@@ -99,8 +111,11 @@ static int from_overlay(struct inspect_target *t, const char *what, struct bb_er
 		t->prefix_source = "no userxattr option";
 	}
 	redirect = ovl_mounted_opt(&t->ovl, "redirect_dir");
-	t->follow_redirects = redirect ? !strcmp(redirect, "on") || !strcmp(redirect, "follow")
-				       : default_follows_redirects();
+	t->follow_redirects = follows_redirects(redirect);
+	/* The kernel shows metacopy= only when it differs from the module's default. */
+	metacopy = ovl_mounted_opt(&t->ovl, "metacopy");
+	t->refuse_metacopy =
+		metacopy ? strcmp(metacopy, "on") != 0 : !overlay_param("metacopy", false);
 	for (size_t i = 0; i < t->ovl.n_layers; i++) {
 		const struct ovl_layer_ref *l = &t->ovl.layers[i];
 
@@ -162,20 +177,6 @@ static int open_pid(struct inspect_target *t, const char *target, struct bb_erro
 			t->pid, t->mnt.fstype, t->mnt.source);
 	snprintf(what, sizeof(what), "process %d's root overlay", t->pid);
 	return from_overlay(t, what, err);
-}
-
-static int read_manifest(struct inspect_target *t, const char *name, json_t **out)
-{
-	char path[PATH_MAX + 16];
-	json_error_t jerr;
-
-	snprintf(path, sizeof(path), "%s/%s", t->dir, name);
-	if (access(path, F_OK) < 0)
-		return -ENOENT;
-	*out = json_load_file(path, 0, &jerr);
-	if (!*out)
-		return -EINVAL;
-	return (t->manifest = strdup(name)) ? 0 : -ENOMEM;
 }
 
 static int manifest_prefix(struct inspect_target *t, json_t *root)
@@ -247,6 +248,7 @@ static int stack_layers(struct inspect_target *t, struct bb_error *err)
 
 static int open_image(struct inspect_target *t, const char *dir, struct bb_error *err)
 {
+	char path[PATH_MAX + 16];
 	json_t *root = NULL;
 	int e;
 
@@ -254,23 +256,36 @@ static int open_image(struct inspect_target *t, const char *dir, struct bb_error
 	t->follow_redirects = true;
 	if (!(t->dir = strdup(dir)))
 		return bb_err(err, ENOMEM, "out of memory");
-	e = read_manifest(t, "image.json", &root);
-	if (e == -EINVAL)
-		return bb_err(err, EINVAL,
-			      "%s/image.json is not valid JSON: re-run 'boxbench image import', "
-			      "or remove it to inspect l/0.. as a plain stack",
-			      dir);
-	if (!e) {
+	/* Refuses a dir an import is writing or left half-written, and a planted image.json
+	 * (a FIFO would hang the read). */
+	if ((e = image_dir_manifest(dir, &root, err)))
+		return e;
+	if (root) {
+		if (!(t->manifest = strdup("image.json")))
+			e = bb_err(err, ENOMEM, "out of memory");
 		manifest_prefix(t, root);
-		e = image_layers(t, root, err);
+		if (!e)
+			e = image_layers(t, root, err);
 		json_decref(root);
 		return e;
 	}
 	/* A synthetic stack: its stack.json says which prefix its marks use. */
-	if (read_manifest(t, "stack.json", &root) == 0) {
+	snprintf(path, sizeof(path), "%s/stack.json", dir);
+	e = json_file_load(path, JSON_FILE_MAX, &root, err);
+	if (e && e != -ENOENT)
+		return bb_err_wrap(err,
+				   "%s holds l/0 but no image.json, and its stack.json cannot "
+				   "be read (remove it to inspect l/0.. as a plain stack)",
+				   dir);
+	if (root) {
+		if (!(t->manifest = strdup("stack.json"))) {
+			json_decref(root);
+			return bb_err(err, ENOMEM, "out of memory");
+		}
 		manifest_prefix(t, root);
 		json_decref(root);
 	}
+	bb_err_clear(err);
 	return stack_layers(t, err);
 }
 
@@ -313,7 +328,8 @@ int inspect_target_open(const char *target, struct inspect_target *t, struct bb_
 			return bb_err(err, ENOMEM, "out of memory");
 		return from_overlay(t, real, err);
 	}
-	if (has_bottom_layer(real)) {
+	/* An import's marker says what the dir is, even before it has an l/0. */
+	if (has_bottom_layer(real) || image_marker_check(real, NULL)) {
 		mountinfo_entry_free(&t->mnt);
 		return open_image(t, real, err);
 	}

@@ -36,6 +36,7 @@ struct inspect_target {
 	int prefix; /* enum ovl_prefix the overlay honours; -1 unknown (either counts) */
 	const char *prefix_source; /* "userxattr option", "image.json", ... */
 	bool follow_redirects; /* the mount's redirect_dir (or its default) follows them */
+	bool refuse_metacopy; /* metacopy is off: the kernel refuses metacopy files (EPERM) */
 	struct inspect_layer *layers; /* top to bottom: upper, lowers, data-only layers */
 	size_t n_layers;
 	bool has_upper;

@@ -51,7 +51,7 @@ static bool pid_alive(int pid)
 	return !(paren && (paren[2] == 'Z' || paren[2] == 'X'));
 }
 
-static int list_add(struct leftover_list *l, const char *path)
+int leftover_list_add(struct leftover_list *l, const char *path)
 {
 	char(*grown)[512] = realloc(l->paths, (l->n + 1) * sizeof(*grown));
 
@@ -82,7 +82,7 @@ int leftovers_remove(const char *dir, bool dry_run, struct leftover_list *found,
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		if (!dry_run && (e = remove_tree(path, err)))
 			break;
-		if (list_add(found, path) < 0)
+		if (leftover_list_add(found, path) < 0)
 			e = bb_err(err, ENOMEM, "out of memory listing leftovers");
 	}
 	closedir(d);

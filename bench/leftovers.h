@@ -22,6 +22,8 @@ int leftover_pid(const char *name);
  * found is appended to found. A dir that does not exist holds no leftovers. */
 int leftovers_remove(const char *dir, bool dry_run, struct leftover_list *found,
 		     struct bb_error *err);
+/* Appends path (cut at 511 bytes); -ENOMEM. */
+int leftover_list_add(struct leftover_list *l, const char *path);
 void leftover_list_free(struct leftover_list *l);
 
 #endif

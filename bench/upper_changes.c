@@ -18,7 +18,7 @@ const char *upper_change_kind_name(enum upper_change_kind k)
 	static const char *const names[] = {
 		[UPPER_DATA] = "data",	       [UPPER_METACOPY] = "metacopy", [UPPER_DIR] = "dir",
 		[UPPER_OTHER] = "other",       [UPPER_REPLACED] = "replaced", [UPPER_NEW] = "new",
-		[UPPER_WHITEOUT] = "whiteout",
+		[UPPER_WHITEOUT] = "whiteout", [UPPER_REFUSED] = "refused",
 	};
 
 	return (unsigned)k < UPPER_KIND_MAX ? names[k] : "?";
@@ -34,22 +34,33 @@ void upper_changes_free(struct upper_changes *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* lower_dir's mark for a directory whose redirect the kernel refuses. */
+static char refused_dir[] = "";
+
 struct visit {
 	const struct which_layer *layers;
 	size_t n;
 	struct upper_changes *out;
-	char **lower_dir; /* per depth: the directory's path in the lowers, or NULL */
+	/* per depth: the directory's path in the lowers, NULL, or refused_dir */
+	char **lower_dir;
 	size_t *dir_at; /* per depth: the directory's index in out->v */
 	size_t depth_cap;
 };
 
-/* The path below that corresponds to an upper entry, or NULL when it can have none. */
+/* The path below that corresponds to an upper entry, NULL when it can have none, or
+ * refused_dir when the kernel refuses its lookup. */
 static char *lower_path_of(const char *parent, const struct layer_entry *e)
 {
 	const struct ovl_mark_set *s = e->marks;
 	const char *name = e->name;
 	char *p;
 
+	/* A redirect is read on directories and metacopy files, and is then looked up below:
+	 * one that leaves the path (or is malformed) fails in the kernel, never to be
+	 * followed out of the layers here either. */
+	if (parent == refused_dir || (s->has_redirect && (S_ISDIR(e->st->st_mode) || s->metacopy) &&
+				      redirect_check(s->redirect)))
+		return refused_dir;
 	if (s->has_redirect && s->redirect[0] == '/')
 		return strdup(s->redirect + 1);
 	if (s->has_redirect && !strchr(s->redirect, '/'))
@@ -82,7 +93,8 @@ static int set_depth(struct visit *v, unsigned depth, char *lower)
 		}
 		v->depth_cap = cap;
 	}
-	free(v->lower_dir[depth]);
+	if (v->lower_dir[depth] != refused_dir)
+		free(v->lower_dir[depth]);
 	v->lower_dir[depth] = lower;
 	return 0;
 }
@@ -97,19 +109,19 @@ static int classify(void *ctx, const struct layer_entry *e, struct bb_error *err
 	struct upper_change *c, *grown;
 	long at = -1;
 
-	for (size_t i = 0; lower && i < v->n && at < 0; i++) {
+	for (size_t i = 0; lower && lower != refused_dir && i < v->n && at < 0; i++) {
 		struct stat st;
 
 		if (v->layers[i].role != OVL_LAYER_LOWER || v->layers[i].fd < 0 ||
-		    fstatat(v->layers[i].fd, lower, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    ovl_is_chardev_whiteout(&st))
+		    layer_lstat(v->layers[i].fd, lower, &st) < 0 || ovl_is_chardev_whiteout(&st))
 			continue;
 		at = (long)i;
 		ltype = st.st_mode & S_IFMT;
 	}
 	grown = realloc(out->v, (out->n + 1) * sizeof(*grown));
 	if (!grown) {
-		free(lower);
+		if (lower != refused_dir)
+			free(lower);
 		return bb_err(err, ENOMEM, "out of memory");
 	}
 	out->v = grown;
@@ -117,7 +129,9 @@ static int classify(void *ctx, const struct layer_entry *e, struct bb_error *err
 	memset(c, 0, sizeof(*c));
 	c->type = type;
 	c->lower = at;
-	if (ovl_is_whiteout(e->st, e->marks))
+	if (lower == refused_dir)
+		c->kind = UPPER_REFUSED;
+	else if (ovl_is_whiteout(e->st, e->marks))
 		c->kind = UPPER_WHITEOUT;
 	else if (at < 0)
 		c->kind = UPPER_NEW;
@@ -131,7 +145,8 @@ static int classify(void *ctx, const struct layer_entry *e, struct bb_error *err
 		c->kind = UPPER_OTHER;
 	if (!(c->path = strdup(e->path)) || (at >= 0 && !(c->lower_path = strdup(lower)))) {
 		free(c->path);
-		free(lower);
+		if (lower != refused_dir)
+			free(lower);
 		return bb_err(err, ENOMEM, "out of memory");
 	}
 	out->n++;
@@ -147,11 +162,12 @@ static int classify(void *ctx, const struct layer_entry *e, struct bb_error *err
 		out->parents += a->kind == UPPER_DIR;
 	}
 	if (type != S_IFDIR) {
-		free(lower);
+		if (lower != refused_dir)
+			free(lower);
 		return 0;
 	}
 	/* Below an opaque directory nothing maps down, but for an absolute redirect. */
-	if (e->marks->opaque == 'y' || at < 0 || ltype != S_IFDIR) {
+	if (lower != refused_dir && (e->marks->opaque == 'y' || at < 0 || ltype != S_IFDIR)) {
 		free(lower);
 		lower = NULL;
 	}
@@ -175,7 +191,8 @@ int upper_changes_scan(const struct which_layer *layers, size_t n, const char *u
 	e = layer_scan(upper_dir, prefix, &out->layer, classify, &v, err);
 out:
 	for (size_t i = 0; i < v.depth_cap; i++)
-		free(v.lower_dir[i]);
+		if (v.lower_dir[i] != refused_dir)
+			free(v.lower_dir[i]);
 	free(v.lower_dir);
 	free(v.dir_at);
 	if (e)

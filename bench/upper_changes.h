@@ -21,6 +21,9 @@ enum upper_change_kind {
 	UPPER_REPLACED, /* below with another type, or a directory made opaque over one */
 	UPPER_NEW, /* in no lower layer */
 	UPPER_WHITEOUT, /* deletes what is below */
+	/* below a redirect the kernel refuses ("..", "." or malformed): its lookup fails, so
+	 * the entry (and all below it) is not in the merged view */
+	UPPER_REFUSED,
 	UPPER_KIND_MAX,
 };
 

@@ -8,6 +8,7 @@
 #include "builtin.h"
 #include "cgroup.h"
 #include "fsutil.h"
+#include "import_leftovers.h"
 #include "leftovers.h"
 #include "session.h"
 
@@ -22,6 +23,7 @@ static const char cleanup_help[] =
 	"<pid> (or below --work-dir)\n"
 	"  - scratch dirs /tmp/boxbench-<what>-<pid>.*\n"
 	"  - half-built layer stacks in the cache (<key>.building.<pid>)\n"
+	"  - what a killed 'image import' left in its DEST (DEST/l, and DEST if it made it)\n"
 	"A thing whose pid still runs belongs to a live run and is left alone.\n"
 	"\n"
 	"options:\n"
@@ -90,7 +92,8 @@ int cmd_cleanup(int argc, char **argv)
 	if (leftovers_remove(SESSION_DEFAULT_WORK_ROOT, dry, &found, &err) ||
 	    leftovers_remove("/tmp", dry, &found, &err) ||
 	    (work && leftovers_remove(work, dry, &found, &err)) ||
-	    leftovers_remove(cache, dry, &found, &err))
+	    leftovers_remove(cache, dry, &found, &err) ||
+	    import_leftovers_remove(dry, &found, &err))
 		goto fail;
 	if (!dry) {
 		if (cgroup_layout_detect(&layout, &err) ||

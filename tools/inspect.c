@@ -15,9 +15,11 @@
 #include "layer_scan.h"
 #include "overlay_which.h"
 #include "ovl_marks.h"
+#include "printable.h"
 #include "upper_changes.h"
 
 #define TABLE_LIST_MAX 20 /* changed entries the table shows; --json lists them all */
+#define ESC_SLOTS      6 /* names one line of the table may show */
 
 static const char inspect_help[] =
 	"usage: boxbench inspect [options] TARGET\n"
@@ -61,14 +63,32 @@ static const char inspect_help[] =
 	"Upper layer: each entry is held against the lowers (through its redirect, if it has\n"
 	"one). Found below: copied up, with its data or metadata only (metacopy), or a dir\n"
 	"copied up itself or as the parent of changes; else new; 0/0 devices and xattr\n"
-	"whiteouts delete. The table lists the first 20; --json gives them all as copied_up,\n"
-	"new_in_upper and whiteouts_in_upper, next to target, kind, mount_point, options,\n"
+	"whiteouts delete; entries below a redirect the kernel refuses are refused. The table\n"
+	"lists the first 20; --json gives them all as copied_up, new_in_upper,\n"
+	"whiteouts_in_upper and refused_in_upper, next to target, kind, mount_point, options,\n"
 	"xattr_prefix and layers (role, index, dir and the counts, top to bottom).\n"
 	"\n"
+	"--which follows the kernel where its lookup fails: a redirect that leads to \".\" or\n"
+	"\"..\" (EACCES), a malformed one (EINVAL), one a redirect_dir=nofollow mount meets or\n"
+	"a metacopy file on a mount without metacopy=on (EPERM), a metacopy file with no data\n"
+	"below (EIO): the answer is \"refused\" with that errno, and nothing outside the layer\n"
+	"dirs is ever read. Names are shown with control characters and bytes that are not\n"
+	"UTF-8 as \\xHH; --json gives them exactly.\n"
+	"\n"
 	"exit status (as grep's): 0 inspected, and --which PATH exists in the merged view;\n"
-	"1 --which PATH is absent, deleted by a whiteout, hidden by an opaque directory or\n"
-	"below a non-directory; 2 usage error, a target that is none of the above, or layers\n"
-	"that could not be read.\n";
+	"1 --which PATH is absent, deleted by a whiteout, hidden by an opaque directory, below\n"
+	"a non-directory, or refused by the kernel; 2 usage error, a target that is none of the\n"
+	"above, or layers that could not be read.\n";
+
+/* A name from the layers, safe for the terminal (printable.h). Each call takes the next of
+ * ESC_SLOTS buffers: enough for the names of one printf. */
+static const char *esc(const char *s)
+{
+	static char buf[ESC_SLOTS][PRINTABLE_MAX(PATH_MAX) + 1];
+	static unsigned next;
+
+	return s ? printable(buf[next++ % ESC_SLOTS], sizeof(buf[0]), s) : s;
+}
 
 static void human(char *buf, size_t len, unsigned long long v)
 {
@@ -174,27 +194,27 @@ static void print_header(const struct inspect_target *t)
 	const struct ovl_mounted *o = &t->ovl;
 
 	if (t->kind == INSPECT_IMAGE) {
-		printf("image dir %s: %zu layer%s (%s)\n", t->dir, t->n_layers,
+		printf("image dir %s: %zu layer%s (%s)\n", esc(t->dir), t->n_layers,
 		       t->n_layers == 1 ? "" : "s",
 		       t->manifest ? t->manifest : "no image.json: a plain stack of l/<n>");
 		if (t->whiteout_form)
-			printf("  whiteouts: %s\n", t->whiteout_form);
+			printf("  whiteouts: %s\n", esc(t->whiteout_form));
 	} else {
 		if (t->kind == INSPECT_PID)
 			printf("overlay at the root of process %d (mount %d, source '%s')\n",
-			       t->pid, t->mnt.mount_id, t->mnt.source);
+			       t->pid, t->mnt.mount_id, esc(t->mnt.source));
 		else
-			printf("overlay mounted at %s (mount %d, source '%s')\n", t->mount_point,
-			       t->mnt.mount_id, t->mnt.source);
+			printf("overlay mounted at %s (mount %d, source '%s')\n",
+			       esc(t->mount_point), t->mnt.mount_id, esc(t->mnt.source));
 		printf("  options: ");
 		for (size_t i = 0; i < o->n_opts; i++)
-			printf("%s%s%s%s", i ? "," : "", o->opts[i].key,
+			printf("%s%s%s%s", i ? "," : "", esc(o->opts[i].key),
 			       o->opts[i].value ? "=" : "",
-			       o->opts[i].value ? o->opts[i].value : "");
+			       o->opts[i].value ? esc(o->opts[i].value) : "");
 		printf("%s(layers given as %s)\n", o->n_opts ? " " : "",
 		       o->append_syntax ? "lowerdir+=/datadir+=, fsconfig" : "lowerdir=, mount(2)");
 		if (o->workdir)
-			printf("  workdir: %s\n", o->workdir);
+			printf("  workdir: %s\n", esc(o->workdir));
 	}
 	printf("  xattrs:  %s (%s); redirects %s\n",
 	       t->prefix >= 0
@@ -219,7 +239,7 @@ static void print_layers(const struct report *r)
 		layer_label(l, label, sizeof(label));
 		if (!r->scanned[i]) {
 			printf("  %-6s %7s %6s %5s %6s %8s %6s %6s %5s %5s %10s %10s  %s\n", label,
-			       "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", l->dir);
+			       "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", esc(l->dir));
 			problems = true;
 			continue;
 		}
@@ -228,7 +248,7 @@ static void print_layers(const struct report *r)
 		printf("  %-6s %7llu %6llu %5llu %6llu %8llu %6llu %6llu %5llu %5llu %10s %10s  %s\n",
 		       label, c->files, c->dirs, c->symlinks, c->whiteouts_chardev,
 		       c->whiteouts_xattr, c->opaque_dirs, c->xwhiteout_dirs, c->redirects,
-		       c->metacopy, b, a, l->dir);
+		       c->metacopy, b, a, esc(l->dir));
 		foreign |= c->foreign_marks > 0;
 	}
 	if (problems) {
@@ -240,7 +260,7 @@ static void print_layers(const struct report *r)
 				continue;
 			layer_label(&t->layers[i], label, sizeof(label));
 			layer_problem(t, &t->layers[i], why, sizeof(why));
-			printf("  %-6s %s\n", label, why);
+			printf("  %-6s %s\n", label, esc(why));
 		}
 		if (any_relative(t))
 			printf("\n%s\n", relative_hint);
@@ -271,13 +291,17 @@ static void print_changes(const struct report *r)
 	       c->count[UPPER_DATA], c->count[UPPER_METACOPY], c->count[UPPER_DIR], c->parents,
 	       c->count[UPPER_OTHER], c->count[UPPER_REPLACED], c->count[UPPER_NEW],
 	       c->count[UPPER_WHITEOUT]);
+	if (c->count[UPPER_REFUSED])
+		printf("  %llu refused: below a redirect the kernel refuses (\"..\", \".\" or "
+		       "malformed), not in the merged view\n",
+		       c->count[UPPER_REFUSED]);
 	for (size_t i = 0; i < c->n && shown < TABLE_LIST_MAX; i++, shown++) {
 		const struct upper_change *u = &c->v[i];
 		char from[PATH_MAX + 32] = "";
 
 		if (u->lower >= 0 && u->lower_path && strcmp(u->lower_path, u->path))
-			snprintf(from, sizeof(from), "  (from %s)", u->lower_path);
-		printf("    %-9s %s%s%s\n", upper_change_kind_name(u->kind), u->path,
+			snprintf(from, sizeof(from), "  (from %s)", esc(u->lower_path));
+		printf("    %-9s %s%s%s\n", upper_change_kind_name(u->kind), esc(u->path),
 		       u->kind == UPPER_DIR && u->parent ? "/ (parent)" : "", from);
 	}
 	if (c->n > shown)
@@ -289,7 +313,7 @@ static void print_layer_ref(const struct inspect_target *t, size_t pos)
 	char label[16];
 
 	layer_label(&t->layers[pos], label, sizeof(label));
-	printf("%s (%s)", label, t->layers[pos].dir);
+	printf("%s (%s)", label, esc(t->layers[pos].dir));
 }
 
 static const char *type_name(mode_t m)
@@ -318,7 +342,7 @@ static void print_which(const struct report *r)
 	const struct which_answer *a = &r->which;
 	const struct inspect_target *t = &r->t;
 
-	printf("\n  --which %s: ", r->which_path);
+	printf("\n  --which %s: ", esc(r->which_path));
 	switch (a->result) {
 	case WHICH_FOUND:
 		printf("%s from ", type_name(a->type));
@@ -326,7 +350,7 @@ static void print_which(const struct report *r)
 		if (a->layer_path[0] &&
 		    strcmp(a->layer_path,
 			   r->which_path[0] == '/' ? r->which_path + 1 : r->which_path))
-			printf(" as %s", a->layer_path);
+			printf(" as %s", esc(a->layer_path));
 		printf("\n");
 		if (a->n_merged > 1) {
 			printf("    merged dir of %zu layers:", a->n_merged);
@@ -341,7 +365,7 @@ static void print_which(const struct report *r)
 		if (a->data_layer >= 0) {
 			printf("    data from ");
 			print_layer_ref(t, (size_t)a->data_layer);
-			printf(" as %s\n", a->data_path);
+			printf(" as %s\n", esc(a->data_path));
 		} else if (a->metacopy) {
 			printf("    data: in no layer below (a metacopy file without its data: "
 			       "reading it fails)\n");
@@ -350,7 +374,7 @@ static void print_which(const struct report *r)
 	case WHICH_DELETED:
 		printf("deleted at ");
 		print_layer_ref(t, (size_t)a->layer);
-		printf(": a whiteout for %s\n", a->stopped_at);
+		printf(": a whiteout for %s\n", esc(a->stopped_at));
 		break;
 	case WHICH_HIDDEN:
 		printf("hidden: an opaque directory at ");
@@ -359,17 +383,23 @@ static void print_which(const struct report *r)
 		break;
 	case WHICH_ABSENT:
 		printf("absent from every layer the lookup reaches (stopped at %s)\n",
-		       a->stopped_at);
+		       esc(a->stopped_at));
 		break;
 	case WHICH_NOT_DIR:
-		printf("%s is no directory in ", a->stopped_at);
+		printf("%s is no directory in ", esc(a->stopped_at));
 		print_layer_ref(t, (size_t)a->layer);
 		printf(": nothing below it\n");
 		break;
 	case WHICH_SYMLINK:
-		printf("%s is a symlink in ", a->stopped_at);
+		printf("%s is a symlink in ", esc(a->stopped_at));
 		print_layer_ref(t, (size_t)a->layer);
 		printf(": resolve it and ask for the target (inspect follows no symlinks)\n");
+		break;
+	case WHICH_REFUSED:
+		printf("refused: the kernel's lookup of %s fails with %s: %s, at ",
+		       esc(a->stopped_at), errno_name(a->error), a->why);
+		print_layer_ref(t, (size_t)a->layer);
+		printf("\n");
 		break;
 	}
 	if (a->n_below) {
@@ -389,33 +419,44 @@ static void print_which(const struct report *r)
 		layer_label(&t->layers[ev->layer], label, sizeof(label));
 		switch (ev->kind) {
 		case WHICH_EV_WHITEOUT:
-			printf("    whiteout   %-6s %s\n", label, ev->path);
+			printf("    whiteout   %-6s %s\n", label, esc(ev->path));
 			break;
 		case WHICH_EV_OPAQUE:
 			printf("    opaque     %-6s %s/ (layers below it are not read)\n", label,
-			       ev->path);
+			       esc(ev->path));
 			break;
 		case WHICH_EV_REDIRECT:
-			printf("    redirect   %-6s %s -> %s\n", label, ev->path, ev->target);
+			printf("    redirect   %-6s %s -> %s\n", label, esc(ev->path),
+			       esc(ev->target));
 			break;
 		case WHICH_EV_REDIRECT_IGNORED:
-			printf("    redirect   %-6s %s -> %s (ignored: %s)\n", label, ev->path,
-			       ev->target,
-			       t->follow_redirects ? "not a valid redirect"
-						   : "this mount does not follow redirects");
+			printf("    redirect   %-6s %s -> %s (not read: nothing is below the lowest "
+			       "layer)\n",
+			       label, esc(ev->path), esc(ev->target));
 			break;
 		case WHICH_EV_METACOPY:
-			printf("    metacopy   %-6s %s (metadata only)\n", label, ev->path);
+			printf("    metacopy   %-6s %s (metadata only)\n", label, esc(ev->path));
 			break;
 		case WHICH_EV_UNREADABLE:
 			printf("    unreadable %-6s %s (skipped: the answer may be wrong)\n", label,
-			       t->layers[ev->layer].dir);
+			       esc(t->layers[ev->layer].dir));
 			break;
 		}
 	}
 }
 
 /* ---- JSON ---- */
+
+/* A name for --json: exact when it is UTF-8 (jansson escapes the controls); a JSON string
+ * cannot hold other bytes, so such a name comes \xHH-escaped as in the table. */
+static json_t *json_name(const char *s)
+{
+	static char buf[PRINTABLE_MAX(PATH_MAX) + 1];
+
+	if (!s)
+		return json_null();
+	return json_string(printable_is_utf8(s) ? s : printable(buf, sizeof(buf), s));
+}
 
 static json_t *layer_ref_json(const struct inspect_target *t, long pos)
 {
@@ -424,8 +465,8 @@ static json_t *layer_ref_json(const struct inspect_target *t, long pos)
 	if (pos < 0)
 		return json_null();
 	l = &t->layers[pos];
-	return json_pack("{s:s,s:i,s:s}", "role", ovl_layer_role_name(l->role), "index",
-			 (int)l->index, "dir", l->dir);
+	return json_pack("{s:s,s:i,s:o}", "role", ovl_layer_role_name(l->role), "index",
+			 (int)l->index, "dir", json_name(l->dir));
 }
 
 static json_t *counts_json(json_t *o, const struct layer_counts *c)
@@ -466,7 +507,7 @@ static json_t *layers_json(const struct report *r)
 			char why[PATH_MAX + 300];
 
 			layer_problem(t, l, why, sizeof(why));
-			json_object_set_new(o, "error", json_string(why));
+			json_object_set_new(o, "error", json_name(why));
 		}
 		json_array_append_new(arr, o);
 	}
@@ -479,7 +520,7 @@ static json_t *options_json(const struct ovl_mounted *o)
 
 	for (size_t i = 0; i < o->n_opts; i++)
 		json_object_set_new(obj, o->opts[i].key,
-				    o->opts[i].value ? json_string(o->opts[i].value) : json_true());
+				    o->opts[i].value ? json_name(o->opts[i].value) : json_true());
 	return obj;
 }
 
@@ -487,21 +528,22 @@ static void changes_json(json_t *root, const struct report *r)
 {
 	const struct upper_changes *c = &r->changes;
 	json_t *copied = json_array(), *added = json_array(), *wh = json_array(),
-	       *summary = json_object();
+	       *refused = json_array(), *summary = json_object();
 
 	for (size_t i = 0; i < c->n; i++) {
 		const struct upper_change *u = &c->v[i];
-		json_t *o = json_pack("{s:s,s:s,s:s}", "path", u->path, "kind",
+		json_t *o = json_pack("{s:o,s:s,s:s}", "path", json_name(u->path), "kind",
 				      upper_change_kind_name(u->kind), "type", type_name(u->type));
 
 		if (u->lower >= 0) {
 			json_object_set_new(o, "lower", layer_ref_json(&r->t, u->lower));
-			json_object_set_new(o, "lower_path", json_string(u->lower_path));
+			json_object_set_new(o, "lower_path", json_name(u->lower_path));
 		}
 		if (u->type == S_IFDIR)
 			json_object_set_new(o, "parent", json_boolean(u->parent));
 		json_array_append_new(u->kind == UPPER_NEW	  ? added
 				      : u->kind == UPPER_WHITEOUT ? wh
+				      : u->kind == UPPER_REFUSED  ? refused
 								  : copied,
 				      o);
 	}
@@ -513,6 +555,7 @@ static void changes_json(json_t *root, const struct report *r)
 	json_object_set_new(root, "copied_up", copied);
 	json_object_set_new(root, "new_in_upper", added);
 	json_object_set_new(root, "whiteouts_in_upper", wh);
+	json_object_set_new(root, "refused_in_upper", refused);
 }
 
 static json_t *which_json(const struct report *r)
@@ -520,12 +563,12 @@ static json_t *which_json(const struct report *r)
 	const struct which_answer *a = &r->which;
 	json_t *o = json_object(), *events = json_array();
 
-	json_object_set_new(o, "path", json_string(r->which_path));
+	json_object_set_new(o, "path", json_name(r->which_path));
 	json_object_set_new(o, "result", json_string(which_result_name(a->result)));
 	json_object_set_new(o, "layer", layer_ref_json(&r->t, a->layer));
 	if (a->result == WHICH_FOUND) {
 		json_object_set_new(o, "type", json_string(type_name(a->type)));
-		json_object_set_new(o, "layer_path", json_string(a->layer_path));
+		json_object_set_new(o, "layer_path", json_name(a->layer_path));
 		json_object_set_new(o, "metacopy", json_boolean(a->metacopy));
 		if (a->n_merged) {
 			json_t *m = json_array();
@@ -536,10 +579,14 @@ static json_t *which_json(const struct report *r)
 		}
 		if (a->data_layer >= 0) {
 			json_object_set_new(o, "data_layer", layer_ref_json(&r->t, a->data_layer));
-			json_object_set_new(o, "data_path", json_string(a->data_path));
+			json_object_set_new(o, "data_path", json_name(a->data_path));
 		}
 	} else {
-		json_object_set_new(o, "stopped_at", json_string(a->stopped_at));
+		json_object_set_new(o, "stopped_at", json_name(a->stopped_at));
+	}
+	if (a->result == WHICH_REFUSED) {
+		json_object_set_new(o, "errno", json_string(errno_name(a->error)));
+		json_object_set_new(o, "why", json_string(a->why));
 	}
 	if (a->n_below) {
 		json_t *b = json_array();
@@ -553,9 +600,9 @@ static json_t *which_json(const struct report *r)
 		json_t *e = layer_ref_json(&r->t, (long)ev->layer);
 
 		json_object_set_new(e, "kind", json_string(which_event_name(ev->kind)));
-		json_object_set_new(e, "path", json_string(ev->path));
+		json_object_set_new(e, "path", json_name(ev->path));
 		if (ev->target)
-			json_object_set_new(e, "target", json_string(ev->target));
+			json_object_set_new(e, "target", json_name(ev->target));
 		json_array_append_new(events, e);
 	}
 	json_object_set_new(o, "events", events);
@@ -567,26 +614,24 @@ static void print_json(const struct report *r, const char *target)
 	const struct inspect_target *t = &r->t;
 	json_t *root = json_object();
 
-	json_object_set_new(root, "target", json_string(target));
+	json_object_set_new(root, "target", json_name(target));
 	json_object_set_new(root, "kind", json_string(inspect_kind_name(t->kind)));
 	if (t->kind == INSPECT_PID)
 		json_object_set_new(root, "pid", json_integer(t->pid));
 	if (t->kind == INSPECT_IMAGE) {
-		json_object_set_new(root, "dir", json_string(t->dir));
+		json_object_set_new(root, "dir", json_name(t->dir));
 		json_object_set_new(root, "manifest",
 				    t->manifest ? json_string(t->manifest) : json_null());
-		json_object_set_new(root, "whiteout",
-				    t->whiteout_form ? json_string(t->whiteout_form) : json_null());
+		json_object_set_new(root, "whiteout", json_name(t->whiteout_form));
 	} else {
-		json_object_set_new(root, "mount_point", json_string(t->mount_point));
+		json_object_set_new(root, "mount_point", json_name(t->mount_point));
 		json_object_set_new(root, "mount_id", json_integer(t->mnt.mount_id));
-		json_object_set_new(root, "source", json_string(t->mnt.source));
-		json_object_set_new(root, "mount_options", json_string(t->mnt.mount_options));
+		json_object_set_new(root, "source", json_name(t->mnt.source));
+		json_object_set_new(root, "mount_options", json_name(t->mnt.mount_options));
 		json_object_set_new(root, "options", options_json(&t->ovl));
 		json_object_set_new(root, "layer_syntax",
 				    json_string(t->ovl.append_syntax ? "lowerdir+" : "lowerdir"));
-		json_object_set_new(root, "workdir",
-				    t->ovl.workdir ? json_string(t->ovl.workdir) : json_null());
+		json_object_set_new(root, "workdir", json_name(t->ovl.workdir));
 	}
 	json_object_set_new(root, "xattr_prefix",
 			    t->prefix >= 0 ? json_string(ovl_prefix_name(t->prefix)) : json_null());
@@ -613,7 +658,7 @@ int cmd_inspect(int argc, char **argv)
 	struct report r = { 0 };
 	struct bb_error err = { 0 };
 	const char *target;
-	bool json = false;
+	bool json = false, hint = false;
 	int opt, status = 2;
 
 	opterr = 0;
@@ -652,7 +697,8 @@ int cmd_inspect(int argc, char **argv)
 			"xattr whiteouts, opaque dirs, redirects and metacopy read as absent\n");
 	if (r.which_path) {
 		struct which_opts wo = { .prefix = r.t.prefix,
-					 .follow_redirects = r.t.follow_redirects };
+					 .follow_redirects = r.t.follow_redirects,
+					 .refuse_metacopy = r.t.refuse_metacopy };
 		/* A layer it cannot read could hold the answer: say so rather than guess. */
 		for (size_t i = 0; i < r.t.n_layers; i++) {
 			const struct inspect_layer *l = &r.t.layers[i];
@@ -663,9 +709,9 @@ int cmd_inspect(int argc, char **argv)
 			layer_label(l, label, sizeof(label));
 			layer_problem(&r.t, l, why, sizeof(why));
 			bb_err(&err, l->relative ? ENOENT : l->open_errno,
-			       "--which %s: layer %s cannot be read (%s), and could hold the answer%s%s",
-			       r.which_path, label, why, l->relative ? "\n" : "",
-			       l->relative ? relative_hint : "");
+			       "--which %s: layer %s cannot be read (%s), and could hold the answer",
+			       r.which_path, label, why);
+			hint = l->relative;
 			goto fail;
 		}
 		if (overlay_which(r.wl, r.t.n_layers, &wo, r.which_path, &r.which, &err))
@@ -686,6 +732,8 @@ int cmd_inspect(int argc, char **argv)
 	goto out;
 fail:
 	fprintf(stderr, "boxbench inspect: %s\n", err.msg);
+	if (hint)
+		fprintf(stderr, "%s\n", relative_hint);
 out:
 	if (r.have_which)
 		which_answer_free(&r.which);

@@ -208,6 +208,108 @@ test_inspect_hand_mounted_overlay() {
 	assert_eq "0 found symlink 0" "$(cat "$w.rc") $(jv "$w" '"\(.which.result) \(.which.type) \(.which.layer.index)"')" "sym"
 }
 
+# ---- where the kernel's lookup fails: a differential test ----
+
+# Three layers (l2 on top) whose redirects and marks were written by hand, as a hostile image
+# or upper dir could hold them: redirects that climb out with "..", name "." or are
+# malformed; a whited-out parent and a renamed parent on an absolute redirect's way; a
+# redirect on the lowest layer; metacopy files with and without data.
+make_crafted_layers() { # DIR
+	local d=$1 r
+	mkdir -p "$d"/l0/{d,real,a/b,c/b,w/b,o,lowest,mcd} "$d"/l1/{a,o} "$d"/l2 "$d"/{m,w2}
+	echo f >"$d/l0/d/file"
+	echo r >"$d/l0/real/f"
+	echo ab >"$d/l0/a/b/fa"
+	echo cb >"$d/l0/c/b/fc"
+	echo wb >"$d/l0/w/b/f"
+	echo o >"$d/l0/o/x"
+	echo data >"$d/l0/mc"
+	mknod "$d/l1/w" c 0 0
+	setfattr -n trusted.overlay.redirect -v c "$d/l1/a"
+	setfattr -n trusted.overlay.opaque -v y "$d/l1/o"
+	setfattr -n trusted.overlay.redirect -v /../x "$d/l0/lowest"
+	for r in "up1=/../../../../etc" "up2=.." "up3=." "up4=/a/../real" "bad1=/a//b" "bad2=a/b" \
+		"bad3=/real/" "bad4=/" "ok1=/real" "ok2=d" "wh=/w/b" "ir=/a/b" "op=/o"; do
+		mkdir "$d/l2/${r%%=*}"
+		setfattr -n trusted.overlay.redirect -v "${r#*=}" "$d/l2/${r%%=*}"
+	done
+	truncate -s 5 "$d/l2/mc" "$d/l2/mcnodata" "$d/l2/mcup"
+	setfattr -n trusted.overlay.metacopy "$d/l2/mc"
+	setfattr -n trusted.overlay.metacopy "$d/l2/mcnodata"
+	setfattr -n trusted.overlay.metacopy "$d/l2/mcup"
+	setfattr -n trusted.overlay.redirect -v /../../etc/passwd "$d/l2/mcup"
+}
+
+crafted_paths="up1 up1/passwd up2 up3 up4 up4/f bad1 bad2 bad3 bad4 ok1 ok1/f ok2 ok2/file wh
+	wh/f ir ir/fa ir/fc op op/x lowest mc mcnodata mcup d/file nothing"
+
+# For each crafted path, what the kernel's stat says and what inspect --which says, as
+# "PATH kernel=X inspect=Y", in each of four mounts: read-only with the defaults, with
+# redirect_dir=nofollow, with metacopy=on, and l2 as the upper layer of a writable mount.
+# Each path gets a fresh mount: one lookup can change the next (two names that reach one
+# lower dir share an inode, and the second gets ESTALE), and the replay answers for a fresh
+# mount.
+which_vs_kernel() { # DIR
+	unshare -m bash -c '
+		d=$1 paths=$2
+		mount --make-rprivate / || exit 9
+		answer() { # PATH: inspect'"'"'s answer in the words stat uses
+			"$BOXBENCH" inspect "$d/m" --which "$1" --json 2>/dev/null | jq -r ".which |
+				if .result == \"found\" then .type
+				elif .result == \"refused\" then .errno
+				elif .result == \"not_a_directory\" then \"ENOTDIR\"
+				else \"ENOENT\" end"
+		}
+		for opts in "ro,lowerdir=$d/l2:$d/l1:$d/l0" \
+			"ro,lowerdir=$d/l2:$d/l1:$d/l0,redirect_dir=nofollow" \
+			"ro,lowerdir=$d/l2:$d/l1:$d/l0,metacopy=on" \
+			"lowerdir=$d/l1:$d/l0,upperdir=$d/l2,workdir=$d/w2,metacopy=on"; do
+			for p in $paths; do
+				mount -t overlay bbtest-ov -o "$opts" "$d/m" || { echo "mount $opts failed"; exit 9; }
+				k=$(stat -c %F "$d/m/$p" 2>&1) || k=${k##*: }
+				case $k in
+				directory) k=dir ;; "regular file" | "regular empty file") k=file ;;
+				"symbolic link") k=symlink ;; "Permission denied") k=EACCES ;;
+				"Invalid argument") k=EINVAL ;; "Operation not permitted") k=EPERM ;;
+				"Input/output error") k=EIO ;; "No such file or directory") k=ENOENT ;;
+				"Not a directory") k=ENOTDIR ;;
+				esac
+				echo "${opts##*l0} $p kernel=$k inspect=$(answer "$p")"
+				umount "$d/m"
+			done
+		done
+	' bash "$1" "$crafted_paths"
+}
+
+test_inspect_which_fails_where_the_kernel_lookup_fails() {
+	local d="$BB_TMP/crafted" out bad
+	rm -rf "$d"
+	mkdir -p "$d"
+	make_crafted_layers "$d"
+	out=$(which_vs_kernel "$d") || fail "mounting the crafted layers failed: $out"
+	[ "$(wc -l <<<"$out")" -eq $((4 * $(wc -w <<<"$crafted_paths"))) ] || fail "not every answer came: $out"
+	bad=$(awk '{ k = $(NF - 1); i = $NF; sub("kernel=", "", k); sub("inspect=", "", i); if (k != i) print }' <<<"$out")
+	[ -z "$bad" ] || fail "inspect --which differs from the kernel: $bad"
+	# The kernel refuses what the issue found reported as a host file "from L1".
+	assert_contains "$out" " up1/passwd kernel=EACCES inspect=EACCES" "a redirect climbing out with '..'"
+	assert_contains "$out" ",redirect_dir=nofollow ok1 kernel=EPERM" "nofollow refuses a redirect"
+	assert_contains "$out" " bad1 kernel=EINVAL" "a malformed redirect"
+	assert_contains "$out" ",metacopy=on mcnodata kernel=EIO" "a metacopy file without data"
+	# The table says why, and names the layer with the redirect.
+	run unshare -m bash -c 'mount --make-rprivate / && mount -t overlay bbtest-ov -o "ro,lowerdir=$1/l2:$1/l1:$1/l0" "$1/m" && "$BOXBENCH" inspect "$1/m" --which up1/passwd' bash "$d"
+	assert_eq 1 "$rc" "exit status of a refused lookup (stderr: $err)"
+	assert_contains "$out" "refused: the kernel's lookup of up1 fails with EACCES" "the table's answer"
+	assert_contains "$out" "at L2 ($d/l2)" "the layer holding the redirect"
+	# As an upper layer, l2's entries are held against the lowers: one whose redirect
+	# climbs out is refused, never "copied up" from a host dir.
+	run unshare -m bash -c 'mount --make-rprivate / && mount -t overlay bbtest-ov -o "lowerdir=$1/l1:$1/l0,upperdir=$1/l2,workdir=$1/w2" "$1/m" && "$BOXBENCH" inspect "$1/m" --json' bash "$d"
+	assert_eq 0 "$rc" "inspect of the crafted upper (stderr: $err)"
+	assert_eq "bad1 bad2 bad3 bad4 mcup up1 up2 up3 up4" "$(jq -r '[.refused_in_upper[].path] | join(" ")' <<<"$out")" "refused upper entries"
+	assert_eq "" "$(jq -r '.copied_up[] | select(.lower_path | test("\\.\\.")) | .path' <<<"$out")" "nothing copied up from outside the layers"
+	assert_eq "real d" "$(jq -r '[.copied_up[] | select(.path == "ok2" or .path == "ok1") | .lower_path] | join(" ")' <<<"$out")" "valid redirects still map down"
+	rm -rf "$d"
+}
+
 # A metacopy file whose data is in a data-only layer, reached by its absolute redirect: the
 # mount reads it back, and inspect names the data layer.
 test_inspect_data_only_layer() {
@@ -382,6 +484,44 @@ test_inspect_stack_and_image_dirs() {
 	run "$BOXBENCH" inspect "$img"
 	assert_contains "$out" "image.json" "the table names the manifest"
 	rm -rf "$cache" "$img"
+}
+
+# ---- names that are not text ----
+
+# Entry names from a layer (and dir names) can hold terminal controls and bytes that are not
+# UTF-8: the table shows them as \xHH, --json exactly where JSON can (UTF-8), and error
+# messages escape them too.
+test_inspect_escapes_control_characters_in_names() {
+	local img="$BB_TMP/img"$'\e[31m' evil=$'evil\e]0;pwned\a\rfake' bad=$'bad\xff' j="$BB_TMP/esc.json"
+	local ctl=$'[\x01-\x08\x0b-\x1f\x7f\x80-\xff]'
+	rm -rf "$img"
+	mkdir -p "$img/l/0"
+	echo x >"$img/l/0/$evil"
+	echo y >"$img/l/0/$bad"
+	run "$BOXBENCH" inspect "$img" --which "$evil"
+	assert_eq 0 "$rc" "inspect --which of a name with controls (stderr: $err)"
+	! LC_ALL=C grep -q "$ctl" <<<"$out" || fail "raw control bytes reached the table: $(od -c <<<"$out" | head)"
+	assert_contains "$out" "image dir $BB_TMP/img\\x1b[31m:" "the dir name, escaped"
+	assert_contains "$out" '--which evil\x1b]0;pwned\x07\x0dfake: file from L0' "the entry name, escaped"
+	"$BOXBENCH" inspect "$img" --which "$evil" --json >"$j" || fail "inspect --json exited $?"
+	assert_eq "$(printf '%s' "$evil" | od -An -tx1)" "$(jq -j .which.path "$j" | od -An -tx1)" "--json has the name exactly"
+	assert_eq "$(printf '%s' "$img/l/0" | od -An -tx1)" "$(jq -j '.layers[0].dir' "$j" | od -An -tx1)" "--json has the dir exactly"
+	run "$BOXBENCH" inspect "$img" --which "$bad" --json
+	assert_eq 0 "$rc" "inspect --which of a name that is not UTF-8 (stderr: $err)"
+	assert_eq 'bad\xff' "$(jq -r .which.path <<<"$out")" "JSON cannot hold it: escaped"
+	run "$BOXBENCH" inspect "$img/l/0/$evil"
+	assert_eq 2 "$rc" "a target that is a file"
+	! LC_ALL=C grep -q "$ctl" <<<"$err" || fail "raw control bytes reached the error message: $(od -c <<<"$err" | head)"
+	assert_contains "$err" 'evil\x1b]0;pwned\x07\x0dfake is not a directory' "the message, escaped"
+	# The same for a message from deep inside the import: an entry refused by name.
+	"$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/tests/helpers/make-image" layer \
+		"$BB_TMP/esc.tar" '[{"name": "../x\u001b]0;pwned\u0007", "type": "f", "data": "x"}]' ||
+		fail "make-image failed"
+	run "$BOXBENCH" image import "$BB_TMP/esc.tar" "$BB_TMP/esc-dest"
+	assert_eq 1 "$rc" "import of a layer with an entry that leaves it"
+	! LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' <<<"$err" || fail "raw control bytes in the import's message: $(od -c <<<"$err" | head)"
+	assert_contains "$err" "entry '../x\x1b]0;pwned\x07'" "the entry's name, escaped"
+	rm -rf "$img" "$BB_TMP/esc.tar"
 }
 
 # ---- bad targets and usage ----

@@ -149,3 +149,111 @@ test_run_image_roles_follow_the_kernel_on_marks_and_deleted_dirs() {
 		fail "failed cases: $(jq -c '[.benchmarks[] | select(.error_occurred == true) | .error_message]' "$res")"
 	rm -rf "$W"
 }
+
+# An image without /proc (or with a /proc that is no directory: here a symlink out of the
+# image) still starts: the mount point is made where runtimes make it, in the container's upper
+# layer, and the image's layers are left as they are.
+test_run_image_starts_on_an_image_without_proc() {
+	local W=$BB_TMP/noproc res=$BB_TMP/noproc.json bad
+	mkdir -p "$W/l/0/etc" "$W/l/1"
+	echo a >"$W/l/0/etc/a"
+	echo b >"$W/l/1/b"
+	for shape in missing symlink; do
+		[ "$shape" = symlink ] && ln -s /etc "$W/l/0/proc"
+		run "$BOXBENCH" run --image "$W" --scenario start --repetitions 1 --warmup 0 --out "$res"
+		[ "$rc" = 0 ] || fail "run --image ($shape /proc) exited $rc: $err"
+		bad=$(jq -r '.benchmarks[] | select(.error_occurred == true) | "\(.name): \(.error_message)"' "$res")
+		[ -z "$bad" ] || fail "start cases failed on an image with a $shape /proc: $bad"
+		[ "$(jq '[.benchmarks[] | select(.run_type == "iteration" and (.name | startswith("start/")))] | length' "$res")" -gt 0 ] ||
+			fail "no start case ran"
+	done
+	[ -L "$W/l/0/proc" ] && [ ! -e "$W/l/1/proc" ] || fail "the image's layers were changed: $(ls -la "$W"/l/*)"
+	rm -rf "$W" "$res"
+}
+
+# ---- dirs that are no finished image ----
+
+# A planted image.json that is a FIFO used to hang inspect and run --image for ever: it is
+# read only as a regular file of bounded size.
+test_image_json_that_is_no_regular_file_is_refused() {
+	local W=$BB_TMP/fifo
+	mkdir -p "$W/l/0"
+	echo x >"$W/l/0/f"
+	mkfifo "$W/image.json"
+	run timeout 20 "$BOXBENCH" inspect "$W"
+	assert_eq 2 "$rc" "inspect of a dir whose image.json is a FIFO (124: it hung)"
+	assert_contains "$err" "$W/image.json is a FIFO, not a regular file" "inspect's message"
+	run timeout 20 "$BOXBENCH" run --image "$W" --list
+	assert_eq 2 "$rc" "run --image of a dir whose image.json is a FIFO (124: it hung)"
+	assert_contains "$err" "$W/image.json is a FIFO, not a regular file" "run's message"
+	rm -f "$W/image.json"
+	ln -s /etc/passwd "$W/image.json"
+	run timeout 20 "$BOXBENCH" inspect "$W"
+	assert_eq 2 "$rc" "inspect of a dir whose image.json is a symlink"
+	assert_contains "$err" "is a symlink" "the message says so"
+	rm -rf "$W"
+}
+
+# A layer of many empty files: an import of it takes seconds, long enough to be caught.
+many_files_layer() { # OUT
+	python3 - "$1" <<-'EOF'
+		import sys, tarfile
+		with tarfile.open(sys.argv[1], "w:gz", compresslevel=1) as t:
+		    d = tarfile.TarInfo("d"); d.type = tarfile.DIRTYPE; d.mode = 0o755; t.addfile(d)
+		    for i in range(20000):
+		        t.addfile(tarfile.TarInfo("d/f%05d" % i))
+	EOF
+}
+
+# An import stopped midway, then killed: while it runs, and once it is gone, inspect and
+# run --image refuse its DEST and say which; cleanup leaves the running one alone and removes
+# the dead one's DEST and registration. A hand-made dir of layers is still an image.
+test_interrupted_import_is_refused_and_cleaned_up() {
+	local src=$BB_TMP/many.tar.gz dest=$BB_TMP/killed pid reg
+	many_files_layer "$src" || fail "could not write the layer"
+	"$BOXBENCH" image import "$src" "$dest" >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 1 1000); do
+		[ -d "$dest/l/0/d" ] && break
+		sleep 0.01
+	done
+	kill -STOP "$pid"
+	[ -d "$dest/l/0/d" ] && [ ! -e "$dest/image.json" ] ||
+		{ kill -9 "$pid"; fail "the import could not be caught midway: $(ls -la "$dest" 2>&1)"; }
+	trap "kill -9 $pid 2>/dev/null || true" EXIT
+	run "$BOXBENCH" inspect "$dest"
+	assert_eq 2 "$rc" "inspect of a dir being imported"
+	assert_contains "$err" "an import (pid $pid) is still writing $dest" "inspect's message"
+	run "$BOXBENCH" run --image "$dest" --list
+	assert_eq 2 "$rc" "run --image of a dir being imported"
+	assert_contains "$err" "still writing" "run's message"
+	reg=$(grep -lx "dest=$dest" /run/boxbench/imports/"$pid".* 2>/dev/null) ||
+		fail "no registration for import $pid in /run/boxbench/imports"
+	assert_eq "$pid" "$(cat "$dest/.boxbench-import")" "the marker holds the importer's pid"
+	run "$BOXBENCH" cleanup --dry-run
+	! grep -qF "$dest" <<<"$out" || fail "cleanup would touch a running import: $out"
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null || true
+	trap - EXIT
+	run "$BOXBENCH" inspect "$dest"
+	assert_eq 2 "$rc" "inspect of an interrupted import"
+	assert_contains "$err" "$dest is an interrupted import (pid $pid is gone): remove it, or run \`boxbench cleanup\`" "inspect's message"
+	run "$BOXBENCH" run --image "$dest" --list
+	assert_eq 2 "$rc" "run --image of an interrupted import"
+	assert_contains "$err" "is an interrupted import" "run's message"
+	run "$BOXBENCH" cleanup --dry-run --json
+	assert_eq 0 "$rc" "cleanup --dry-run (stderr: $err)"
+	assert_eq "$dest/l $dest" "$(jq -r --arg d "$dest" '[.dirs[] | select(startswith($d))] | join(" ")' <<<"$out")" "what cleanup would remove"
+	[ -d "$dest/l/0" ] || fail "cleanup --dry-run removed something"
+	run "$BOXBENCH" cleanup
+	assert_eq 0 "$rc" "cleanup (stderr: $err)"
+	assert_contains "$out" "removed $dest/l" "cleanup lists the layers"
+	[ ! -e "$dest" ] || fail "cleanup left $dest: $(ls -la "$dest")"
+	[ ! -e "$reg" ] || fail "cleanup left the registration $reg"
+	# Without marker or image.json, l/0.. is a plain stack, as ever.
+	mkdir -p "$BB_TMP/bare/l/0" "$BB_TMP/bare/l/1"
+	echo x >"$BB_TMP/bare/l/1/f"
+	run "$BOXBENCH" inspect "$BB_TMP/bare" --which f
+	assert_eq 0 "$rc" "inspect of a hand-made dir of layers (stderr: $err)"
+	rm -rf "$src" "$BB_TMP/bare"
+}
