@@ -101,7 +101,7 @@ static const char import_help[] =
 	"                      SIZE (512M, 2G, ...; default 16G): a guard against tar bombs\n"
 	"                      (what follows a tar's end in its blob counts too)\n"
 	"  --allow-truncated   take layer tarballs that stop after an entry without the tar's\n"
-	"                      end-of-archive blocks (layers named by a digest need no leave)\n"
+	"                      end-of-archive blocks (layers named by a digest may anyway)\n"
 	"  --json              print image.json's content plus elapsed_ns and mb_per_s\n"
 	"  -h, --help          this text\n"
 	"\n"

@@ -552,6 +552,10 @@ test_damaged_compressed_layers_are_refused() {
 	rm -rf "$W/dest"
 	command -v zstd >/dev/null || return 0
 	zstd -q -c "$W/r.tar" >"$W/r.tar.zst"
+	run "$BOXBENCH" image import "$W/r.tar.zst" "$W/dest"
+	assert_eq 0 "$rc" "import of the undamaged zstd layer (stderr: $err)"
+	cmp -s "$W/dest/l/0/rand" <(tar -xOf "$W/r.tar" rand) || fail "the zstd layer's file differs"
+	rm -rf "$W/dest"
 	cp "$W/r.tar.zst" "$W/flip.tar.zst"
 	corrupt "$W/flip.tar.zst" 100000
 	refused 1 "cannot read layer 0 ($W/flip.tar.zst)" "checksum" -- "$W/flip.tar.zst"
