@@ -647,6 +647,16 @@ f" "$out" "the merged view: lib still the symlink, libc and x both in it"
 		fi
 		rm -rf "$W/dest"
 	done
+	# Within the image root, never outside it: a lower symlink to the host's canary dir (the
+	# path is absolute, so in the container it names the image's own $W/canary).
+	layer "$W/esc.tar" "[{\"name\": \"esc\", \"type\": \"l\", \"link\": \"$W/canary\"},
+		{\"name\": \"up\", \"type\": \"l\", \"link\": \"../../../..$W/canary\"}]"
+	refused 1 "entry 'up': symlink to '../../../..$W/canary' points outside the layer" -- "$W/esc.tar"
+	layer "$W/esc.tar" "[{\"name\": \"esc\", \"type\": \"l\", \"link\": \"$W/canary\"}]"
+	layer "$W/into.tar" '[{"name": "esc/x", "data": "evil"}, {"name": "esc/.wh.victim"}]'
+	run "$BOXBENCH" image import "$W/esc.tar" "$W/into.tar" "$W/dest"
+	assert_eq 0 "$rc" "import through a lower symlink to a host path (stderr: $err)"
+	assert_eq evil "$(cat "$W/dest/l/1$W/canary/x")" "esc/x, in the image's own $W/canary"
 	canary_intact
 }
 
