@@ -278,15 +278,19 @@ int unpack_symlink(struct unpacker *u, struct archive_entry *e, int pfd, const c
 		   const char *path)
 {
 	const char *target = archive_entry_symlink(e);
+	struct node *n;
 
 	if (!target || !*target)
-		return unpack_refuse(u, UNPACK_CORRUPT, EINVAL, "symlink without a target");
+		return unpack_refuse(u, UNPACK_INVALID, EINVAL, "symlink without a target");
+	/* The target alone; unpack_check_links() follows it through the other symlinks once the
+	 * whole layer is there. */
 	if (!symlink_stays_inside(path, target))
 		return unpack_refuse(u, UNPACK_UNSAFE, EPERM,
 				     "symlink to '%.200s' points outside the layer", target);
 	if (symlinkat(target, pfd, base) < 0)
 		return unpack_io_error(u, "cannot create it", errno);
-	if (!node_put(u, path, N_SYMLINK))
+	n = node_put(u, path, N_SYMLINK);
+	if (!n || node_set_target(n, target))
 		return unpack_refuse(u, UNPACK_IO, ENOMEM, "out of memory");
 	return apply_meta(u, e, -1, pfd, base, true);
 }
@@ -296,10 +300,21 @@ int unpack_symlink(struct unpacker *u, struct archive_entry *e, int pfd, const c
 int unpack_link_target(struct unpacker *u, const char *link, char *tpath, size_t len,
 		       struct node **t)
 {
-	int r = unpack_clean_path(u, link, "its hard link target", tpath, len);
+	char name[PATH_MAX], dir[PATH_MAX];
+	const char *base;
+	int r = unpack_clean_path(u, link, "its hard link target", name, sizeof(name));
 
 	if (r)
 		return r;
+	/* The target's directory as the image has it, like the entry's own (see
+	 * unpack_resolve_dir()); its last component is the link's to point at, symlink or not. */
+	base = unpack_split_base(name);
+	r = unpack_resolve_dir(u, name, dir, sizeof(dir));
+	if (r)
+		return r;
+	if ((size_t)snprintf(tpath, len, "%s%s%s", dir, *dir ? "/" : "", base) >= len)
+		return unpack_refuse(u, UNPACK_INVALID, ENAMETOOLONG,
+				     "its hard link target '%.200s' is too long", link);
 	*t = node_get(u, tpath);
 	if (!*t || (*t)->kind == N_DIR || (*t)->kind == N_WHITEOUT)
 		return unpack_refuse(u, UNPACK_UNSAFE, EPERM,
@@ -339,8 +354,12 @@ int unpack_hardlink(struct unpacker *u, int pfd, const char *base, const char *p
 	if (!r && linkat(tfd, tbase, pfd, base, 0) < 0)
 		r = unpack_io_error(u, "cannot create the hard link", errno);
 	close(tfd);
-	if (!r && !node_put(u, path, t ? t->kind : N_FILE))
-		r = unpack_refuse(u, UNPACK_IO, ENOMEM, "out of memory");
+	if (!r) {
+		struct node *n = node_put(u, path, t ? t->kind : N_FILE);
+
+		if (!n || (t && t->target && node_set_target(n, t->target)))
+			r = unpack_refuse(u, UNPACK_IO, ENOMEM, "out of memory");
+	}
 	return r;
 }
 

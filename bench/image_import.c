@@ -1,6 +1,8 @@
-/* Importing an image into DEST: see image_import.h. Layers that are files (an OCI layout
- * directory, tarballs) are read one after the other; layers inside an archive are taken in the
- * order the archive holds them, in as few passes over it as there are repeats of one blob. */
+/* Importing an image into DEST: see image_import.h. Layers are unpacked bottom first, each onto
+ * the ones below it. Layers that are files (an OCI layout directory, tarballs) are read one
+ * after the other; layers inside an archive are taken as a walk over it meets them in that
+ * order, in as many walks as it takes (an old 'docker save' lists the top layer first; a walk
+ * seeks over the members it does not read). */
 #include "image_import.h"
 
 #include <archive.h>
@@ -32,6 +34,7 @@ struct importer {
 	const struct image_import_opts *o;
 	struct image_source src;
 	struct layer_done *layers;
+	struct image_links links; /* of the layers unpacked so far (image_unpack.h) */
 	unsigned long long bytes; /* file data written so far, all layers */
 	bool created_dest;
 	struct image_marker marker; /* DEST is being written: see image_marker.h */
@@ -211,6 +214,12 @@ static int layer_failed(struct importer *im, size_t i, enum unpack_failure why)
 		return fail(im, IMPORT_FAILED, code,
 			    "cannot unpack %s into %s/l/%zu: %s — nothing was written", label,
 			    im->o->dest, i, msg);
+	case UNPACK_INVALID:
+		return fail(im, IMPORT_REFUSED, code, "refusing %s %s — nothing was written", label,
+			    msg);
+	case UNPACK_TRUNCATED:
+		return fail(im, IMPORT_REFUSED, code, "refusing %s: %s — nothing was written",
+			    label, msg);
 	default:
 		return fail(im, IMPORT_REFUSED, code,
 			    "cannot read %s: %s; the blob is damaged or truncated — nothing was "
@@ -245,6 +254,39 @@ static int verify_layer(struct importer *im, size_t i)
 	return 0;
 }
 
+/* A layer tarball that is really an image archive (a 'docker save' or an OCI layout packed
+ * with tar, compressed or given with other tarballs): its root holds nothing but an image's
+ * files. */
+static bool holds_an_image(const char *dir)
+{
+	bool manifest = false, index = false, layout = false, other = false;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return false;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			manifest |= !strcmp(de->d_name, "manifest.json");
+			index |= !strcmp(de->d_name, "index.json");
+			layout |= !strcmp(de->d_name, "oci-layout");
+			other |= !image_member_is_image_part(de->d_name);
+		}
+	closedir(d);
+	return !other && (manifest || (index && layout));
+}
+
+/* Whether the layer's tar may end without its end-of-archive blocks: its blob digest or its
+ * diff_id vouches that it is whole once verify_layer() has checked it (Go's archive/tar, which
+ * umoci and docker use, may leave them out), or the user said so. A layer nothing vouches for
+ * could have been cut at an entry boundary. */
+static bool end_optional(const struct importer *im, size_t i)
+{
+	const struct image_layer_ref *l = &im->src.layers[i];
+
+	return im->o->allow_truncated || *l->digest || *l->diff_id;
+}
+
 static int import_layer(struct importer *im, size_t i, layer_read_fn read, void *ctx)
 {
 	const struct image_layer_ref *l = &im->src.layers[i];
@@ -252,34 +294,56 @@ static int import_layer(struct importer *im, size_t i, layer_read_fn read, void 
 		.whiteout = im->o->whiteout,
 		.userxattr = im->o->userxattr,
 		.make_devices = geteuid() == 0,
+		.end_optional = end_optional(im, i),
 		.max_bytes = im->o->max_bytes,
 		.bytes_before = im->bytes,
+		.links = &im->links,
 	};
 	struct layer_done *d = &im->layers[i];
 	struct stoppable_read sr = { read, ctx, im->o->stop };
 	struct layer_stream *ls = NULL;
+	unsigned long long left;
 	char dir[PATH_MAX];
 	int r;
 
 	snprintf(dir, sizeof(dir), "%s/l/%zu", im->o->dest, i);
 	r = layer_stream_open(&ls, read_unless_stopped, &sr, l->compression, l->size, im->err);
-	if (r)
-		return layer_failed(im, i, UNPACK_CORRUPT);
+	if (r) {
+		r = layer_failed(im, i, UNPACK_CORRUPT);
+		goto out;
+	}
 	r = image_unpack(layer_stream_tar(ls), dir, &uo, &d->st, im->err);
 	if (r) {
-		layer_stream_free(ls);
-		return layer_failed(im, i, d->st.failure);
+		r = layer_failed(im, i, d->st.failure);
+		goto out;
 	}
-	r = layer_stream_finish(ls, &d->ls, im->err);
-	layer_stream_free(ls);
-	if (r)
-		return layer_failed(im, i, UNPACK_CORRUPT);
+	/* What follows the tar's end is hashed, not written: it still counts against
+	 * --max-bytes, or a small blob could make the import decompress without end. */
+	left = uo.max_bytes - im->bytes - d->st.bytes;
+	r = layer_stream_finish(ls, left, &d->ls, im->err);
+	if (r) {
+		r = layer_failed(im, i, UNPACK_CORRUPT);
+		goto out;
+	}
 	r = verify_layer(im, i);
 	if (r)
-		return r;
+		goto out;
+	if (im->src.kind == IMAGE_SOURCE_TARBALLS && holds_an_image(dir)) {
+		r = fail(im, IMPORT_BAD_INPUT, EINVAL,
+			 "%s is an image archive (a 'docker save' or an OCI layout packed with "
+			 "tar), not a layer tarball: give it as the only SRC%s — nothing was "
+			 "written",
+			 l->path,
+			 d->ls.compression != LAYER_PLAIN ? ", decompressed first ('gunzip -k' "
+							    "or 'zstd -d')"
+							  : "");
+		goto out;
+	}
 	im->bytes += d->st.bytes;
 	d->done = true;
-	return 0;
+out:
+	layer_stream_free(ls);
+	return r;
 }
 
 static int import_files(struct importer *im)
@@ -310,6 +374,17 @@ static int import_files(struct importer *im)
 			return r;
 	}
 	return 0;
+}
+
+/* The lowest layer not done yet: layers are unpacked bottom first, each onto the ones below
+ * it (a symlink of a lower layer decides where an upper layer's entries go). */
+static size_t next_layer(const struct importer *im)
+{
+	size_t i = 0;
+
+	while (i < im->src.n_layers && im->layers[i].done)
+		i++;
+	return i;
 }
 
 /* The first layer not done yet whose blob is this member. */
@@ -355,12 +430,12 @@ static int import_archive_pass(struct importer *im, bool *progress)
 		i = name ? layer_for_member(im, name) : -1;
 		if (i < 0)
 			continue;
-		*progress = true;
 		link = archive_entry_hardlink(e);
 		if (link) {
 			/* The archive stores this blob once and links the repeat to it. */
 			char *target;
 
+			*progress = true;
 			while (link[0] == '.' && link[1] == '/')
 				link += 2;
 			target = strdup(link);
@@ -385,6 +460,11 @@ static int import_archive_pass(struct importer *im, bool *progress)
 				 "layer %ld's blob %s in %s is not a regular file", i, name, src);
 			goto out;
 		}
+		/* A layer whose lower layers are still to come waits for a later pass. */
+		i = (long)next_layer(im);
+		if (strcmp(im->src.layers[i].path, name))
+			continue;
+		*progress = true;
 		r = import_layer(im, (size_t)i, layer_read_member, a);
 		if (r)
 			goto out;
@@ -397,12 +477,10 @@ out:
 static int import_archive(struct importer *im)
 {
 	for (;;) {
+		size_t i = next_layer(im);
 		bool progress = false;
-		size_t i;
 		int r;
 
-		for (i = 0; i < im->src.n_layers && im->layers[i].done; i++)
-			;
 		if (i == im->src.n_layers)
 			return 0;
 		r = import_archive_pass(im, &progress);
@@ -416,11 +494,19 @@ static int import_archive(struct importer *im)
 	}
 }
 
+/* Bottom first, each layer onto the symlinks of those below. */
+static int import_layers(struct importer *im)
+{
+	int r = im->src.archive ? import_archive(im) : import_files(im);
+
+	image_links_free(&im->links);
+	return r;
+}
+
 /* Once every layer is down, bottom up: each layer fitted to the ones below it (see
- * unpack_settle()), which may come out of the archive in any order. */
+ * unpack_settle()). */
 static int settle_layers(struct importer *im)
 {
-	struct unpack_opts uo = { .whiteout = im->o->whiteout, .userxattr = im->o->userxattr };
 	size_t n = im->src.n_layers;
 	char **lowers = calloc(n, sizeof(*lowers)), dir[PATH_MAX];
 	int r = 0;
@@ -434,11 +520,15 @@ static int settle_layers(struct importer *im)
 		}
 	for (size_t i = 0; i < n && !r; i++) {
 		const char *below[IMAGE_MAX_LAYERS];
+		struct unpack_opts uo = { .whiteout = im->o->whiteout,
+					  .userxattr = im->o->userxattr,
+					  .lowers = below,
+					  .n_lowers = i };
 
 		for (size_t k = 0; k < i; k++)
 			below[k] = lowers[i - 1 - k];
 		snprintf(dir, sizeof(dir), "%s/l/%zu", im->o->dest, i);
-		r = unpack_settle(dir, &im->layers[i].st, below, i, &uo, im->err);
+		r = unpack_settle(dir, &im->layers[i].st, &uo, im->err);
 		if (r)
 			r = fail(im, IMPORT_FAILED, im->err->code, "%s — nothing was written",
 				 im->err->msg);
@@ -575,7 +665,7 @@ int image_import(const struct image_import_opts *o, struct image_import_result *
 	started = im.created_dest || !r;
 	if (r)
 		goto out;
-	r = im.src.archive ? import_archive(&im) : import_files(&im);
+	r = import_layers(&im);
 	if (!r)
 		r = settle_layers(&im);
 	if (r)

@@ -24,6 +24,9 @@ struct image_import_opts {
 	enum whiteout_form whiteout;
 	bool userxattr;
 	unsigned long long max_bytes; /* file data of all layers together */
+	/* Take a layer tarball that stops after an entry without the tar's end-of-archive blocks
+	 * (a layer the image names by a digest may do that anyway: the digest vouches for it). */
+	bool allow_truncated;
 	/* When set (by a signal handler, say), the import stops at its next read of a layer
 	 * and removes what it wrote, as on any failure. NULL: never. */
 	volatile sig_atomic_t *stop;

@@ -17,6 +17,7 @@ void node_free(void *p)
 	struct node *n = p;
 
 	free(n->path);
+	free(n->target);
 	free(n);
 }
 
@@ -34,8 +35,10 @@ struct node *node_put(struct unpacker *u, const char *path, enum node_kind kind)
 	void *r;
 
 	if (n) {
-		if (n->kind != kind)
+		if (n->kind != kind) {
+			free(n->target);
 			*n = (struct node){ .path = n->path, .kind = kind };
+		}
 		return n;
 	}
 	n = calloc(1, sizeof(*n));
@@ -84,5 +87,16 @@ int node_collect(struct unpacker *u, const char *below, struct node_list *l)
 		free(l->v);
 		return unpack_refuse(u, UNPACK_IO, ENOMEM, "out of memory");
 	}
+	return 0;
+}
+
+int node_set_target(struct node *n, const char *target)
+{
+	char *t = strdup(target);
+
+	if (!t)
+		return -ENOMEM;
+	free(n->target);
+	n->target = t;
 	return 0;
 }

@@ -40,12 +40,16 @@ int unpack_clean_path(struct unpacker *u, const char *name, const char *what, ch
 			return unpack_refuse(u, UNPACK_UNSAFE, EPERM,
 					     "%s leaves the layer ('..' component)", what);
 		if (n > NAME_MAX)
-			return unpack_refuse(u, UNPACK_CORRUPT, ENAMETOOLONG,
-					     "a name in %s is too long", what);
+			return unpack_refuse(u, UNPACK_INVALID, ENAMETOOLONG,
+					     "a name in %s is %zu bytes long, more than the %d a "
+					     "Linux file system takes (ENAMETOOLONG)",
+					     what, n, NAME_MAX);
 		if (n && !(n == 1 && *p == '.')) {
 			if (o + n + 2 > len)
-				return unpack_refuse(u, UNPACK_CORRUPT, ENAMETOOLONG,
-						     "%s is too long", what);
+				return unpack_refuse(u, UNPACK_INVALID, ENAMETOOLONG,
+						     "%s is longer than a path may be (PATH_MAX, "
+						     "ENAMETOOLONG)",
+						     what);
 			if (o)
 				out[o++] = '/';
 			memcpy(out + o, p, n);
@@ -198,8 +202,10 @@ int unpack_open_dir(struct unpacker *u, const char *dir)
 			return unpack_refuse(u, UNPACK_UNSAFE, EPERM,
 					     "would write through the symlink '%s'", walked);
 		if (fd == -ENOTDIR)
-			return unpack_refuse(u, UNPACK_CORRUPT, ENOTDIR,
-					     "'%s' is not a directory in this layer", walked);
+			return unpack_refuse(u, UNPACK_INVALID, ENOTDIR,
+					     "its parent '%s' is not a directory: an earlier entry "
+					     "of the layer made it a file or device (ENOTDIR)",
+					     walked);
 		if (fd < 0)
 			return unpack_io_error(u, "cannot open its directory", -fd);
 		cur = fd;

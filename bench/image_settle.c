@@ -126,9 +126,11 @@ static int drop_whiteout(int root, const char *path)
 	return e;
 }
 
-int unpack_settle(const char *dir, struct unpack_stats *st, const char *const *lowers,
-		  size_t n_lowers, const struct unpack_opts *o, struct bb_error *err)
+int unpack_settle(const char *dir, struct unpack_stats *st, const struct unpack_opts *o,
+		  struct bb_error *err)
 {
+	const char *const *lowers = o->lowers;
+	size_t n_lowers = o->n_lowers;
 	const char *prefix = o->userxattr ? "user" : "trusted";
 	int root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC), r = 0;
 	char x_opaque[32];

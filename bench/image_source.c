@@ -69,14 +69,15 @@ void image_source_free(struct image_source *s)
 
 /* ---- reading small files, from a directory or from the archive ---- */
 
-/* A member's name as the image formats mean it: "./manifest.json" is "manifest.json". */
+/* A member's name as the image formats mean it: "./manifest.json" is "manifest.json", "./" and
+ * "." are "". */
 static const char *member_name(struct archive_entry *e)
 {
 	const char *n = archive_entry_pathname(e);
 
 	while (n && n[0] == '.' && n[1] == '/')
 		n += 2;
-	return n ? n : "";
+	return !n || !strcmp(n, ".") ? "" : n;
 }
 
 static struct archive *open_tar(const char *path, struct bb_error *err)
@@ -154,7 +155,8 @@ out:
 
 static int load_file(const char *path, size_t max, char **buf, size_t *len, struct bb_error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a fifo planted as index.json fails the regular-file check, not the open. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 	size_t got = 0;
 	int r = 0;
@@ -726,7 +728,7 @@ out:
 
 /* ---- what SRC is ---- */
 
-static bool looks_like_image_member(const char *n)
+bool image_member_is_image_part(const char *n)
 {
 	const char *slash = strchr(n, '/');
 
@@ -747,7 +749,7 @@ static int classify_file(const char *path, enum image_source_kind *kind, struct 
 	struct archive_entry *e;
 	struct archive *a;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), h;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), h;
 
 	*kind = IMAGE_SOURCE_TARBALLS;
 	if (fd < 0)
@@ -762,10 +764,16 @@ static int classify_file(const char *path, enum image_source_kind *kind, struct 
 			return bb_err(err, ENOMEM, "out of memory");
 		archive_read_support_filter_all(a);
 		archive_read_support_format_tar(a);
-		h = archive_read_open_filename(a, path, 64 * 1024);
-		if (h == ARCHIVE_OK)
+		/* The first member other than the root itself: 'tar czf X -C DIR .' starts
+		 * with "./". */
+		for (h = archive_read_open_filename(a, path, 64 * 1024); h == ARCHIVE_OK;) {
 			h = archive_read_next_header(a, &e);
-		if (h >= ARCHIVE_WARN && looks_like_image_member(member_name(e))) {
+			if (h == ARCHIVE_WARN)
+				h = ARCHIVE_OK;
+			if (h != ARCHIVE_OK || *member_name(e))
+				break;
+		}
+		if (h == ARCHIVE_OK && image_member_is_image_part(member_name(e))) {
 			archive_read_free(a);
 			return bb_err(err, ENOTSUP,
 				      "%s is a compressed image archive; decompress it first (e.g. "
@@ -793,6 +801,35 @@ static int classify_file(const char *path, enum image_source_kind *kind, struct 
 	return 0;
 }
 
+static const char *file_type_name(mode_t mode)
+{
+	return S_ISFIFO(mode)	? "fifo"
+	       : S_ISCHR(mode)	? "character device"
+	       : S_ISBLK(mode)	? "block device"
+	       : S_ISSOCK(mode) ? "socket"
+				: "special file";
+}
+
+/* What SRC is, found without opening it for reading: that would wait forever on a fifo with
+ * no writer (and a device's open may do things). Only files and directories are images. */
+static int src_stat(const char *path, struct stat *st, struct bb_error *err)
+{
+	int fd = open(path, O_PATH | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return bb_err(err, errno, "cannot read %s: %s", path, errno_name(errno));
+	if (fstat(fd, st) < 0)
+		r = bb_err(err, errno, "cannot read %s: %s", path, errno_name(errno));
+	else if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))
+		r = bb_err(err, EINVAL,
+			   "%s is a %s, not a file or directory: an image is read more than once, "
+			   "so it must be stored whole; save it to a file first (e.g. 'cat %s > "
+			   "image.tar')",
+			   path, file_type_name(st->st_mode), path);
+	close(fd);
+	return r;
+}
+
 static int plan_tarballs(struct image_source *s, const char *const *srcs, size_t n,
 			 struct bb_error *err)
 {
@@ -804,8 +841,9 @@ static int plan_tarballs(struct image_source *s, const char *const *srcs, size_t
 	if (r)
 		return r;
 	for (size_t i = 0; i < n; i++) {
-		if (stat(srcs[i], &st) < 0)
-			return bb_err(err, errno, "cannot read %s: %s", srcs[i], errno_name(errno));
+		r = src_stat(srcs[i], &st, err);
+		if (r)
+			return r;
 		if (!S_ISREG(st.st_mode))
 			return bb_err(err, EINVAL,
 				      "%s is not a file; layer tarballs are files (an OCI layout "
@@ -834,8 +872,9 @@ int image_source_open(struct image_source *s, const char *const *srcs, size_t n_
 		r = plan_tarballs(s, srcs, n_srcs, err);
 		goto out;
 	}
-	if (stat(srcs[0], &st) < 0)
-		return bb_err(err, errno, "cannot read %s: %s", srcs[0], errno_name(errno));
+	r = src_stat(srcs[0], &st, err);
+	if (r)
+		return r;
 	if (S_ISDIR(st.st_mode)) {
 		s->kind = IMAGE_SOURCE_OCI_LAYOUT;
 		r = plan_oci(s, srcs[0], want_ref, srcs[0], err);

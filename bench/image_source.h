@@ -45,6 +45,9 @@ int image_source_open(struct image_source *s, const char *const *srcs, size_t n_
 void image_source_free(struct image_source *s);
 
 const char *image_source_kind_name(enum image_source_kind kind); /* "oci-layout", ... */
+/* Whether a name at the top of a tar is one an image archive has there (manifest.json,
+ * index.json, oci-layout, repositories, blobs, <hex>/, <hex>.json): a layer has none of them. */
+bool image_member_is_image_part(const char *name);
 /* A layer media type: its compression, or -1 for one boxbench does not unpack. */
 int image_media_type_compression(const char *media_type, enum layer_compression *c);
 

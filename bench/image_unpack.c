@@ -43,18 +43,27 @@ int unpack_io_error(struct unpacker *u, const char *what, int code)
 
 static int unpack_entry(struct unpacker *u, struct archive *a, struct archive_entry *e)
 {
-	char path[PATH_MAX], dir[PATH_MAX], tpath[PATH_MAX];
+	char name[PATH_MAX], dir[PATH_MAX], path[PATH_MAX], tpath[PATH_MAX];
 	const char *base, *link = archive_entry_hardlink(e);
 	mode_t type = archive_entry_filetype(e);
 	struct node *target, *old;
 	bool was_whiteout;
 	int pfd, r;
 
-	r = unpack_clean_path(u, u->entry, "path", path, sizeof(path));
+	r = unpack_clean_path(u, u->entry, "path", name, sizeof(name));
 	if (r)
 		return r;
-	memcpy(dir, path, strlen(path) + 1);
-	base = unpack_split_base(dir);
+	base = unpack_split_base(name);
+	r = unpack_resolve_dir(u, name, dir, sizeof(dir));
+	if (r)
+		return r;
+	if ((size_t)snprintf(path, sizeof(path), "%s%s%s", dir, *dir ? "/" : "", base) >=
+	    sizeof(path))
+		return unpack_refuse(
+			u, UNPACK_INVALID, ENAMETOOLONG,
+			"its path, through the symlinks of the layers below, is longer "
+			"than %d bytes",
+			PATH_MAX);
 
 	if (!strncmp(base, ".wh.", 4)) {
 		if (!strcmp(base, ".wh..wh..opq"))
@@ -99,7 +108,7 @@ static int unpack_entry(struct unpacker *u, struct archive *a, struct archive_en
 	else if (type == AE_IFCHR || type == AE_IFBLK || type == AE_IFIFO || type == AE_IFSOCK)
 		r = unpack_special(u, e, pfd, base, path, type);
 	else
-		r = unpack_refuse(u, UNPACK_CORRUPT, EINVAL, "unknown file type 0%o",
+		r = unpack_refuse(u, UNPACK_INVALID, EINVAL, "unknown file type 0%o",
 				  (unsigned)type);
 out:
 	close(pfd);
@@ -200,9 +209,15 @@ static bool under_opaque(struct unpacker *u, const char *dir)
  * lowest of its merge; xattr whiteouts are not even recognised in an opaque=y directory. */
 static int finish_layer(struct unpacker *u)
 {
+	bool *hidden = NULL, changed = false;
 	struct node_list all;
 	int r = node_collect(u, NULL, &all);
 
+	/* With all of the layer known: no symlink of the view it makes climbs out of it. */
+	if (!r)
+		r = image_links_hidden(u, &all, &hidden, &changed);
+	if (!r)
+		r = unpack_check_links(u, &all, hidden, changed);
 	for (size_t i = 0; !r && i < all.n; i++) {
 		struct node *n = all.v[i];
 		char dir[PATH_MAX];
@@ -235,8 +250,68 @@ static int finish_layer(struct unpacker *u)
 		if (is_implicit(u, all.v[i]))
 			r = add_path(u, &u->st->implicit_dirs, &u->st->n_implicit_dirs,
 				     all.v[i]->path);
+	if (!r)
+		r = image_links_add_layer(u, &all, hidden);
+	free(hidden);
 	free(all.v);
 	return r;
+}
+
+/* Whether the tar reader stopped at the end-of-archive blocks (a zero block: GNU tar takes one
+ * alone too) rather than where the stream ended right after an entry. libarchive takes both as
+ * the end of the archive; only its position tells them apart: at the end-of-archive blocks it
+ * has read past the place the next header would have started. */
+static bool end_blocks_seen(struct archive *tar)
+{
+	la_int64_t at = archive_read_header_position(tar);
+
+	return at >= 0 && archive_filter_bytes(tar, 0) >= at + 512;
+}
+
+static int read_entries(struct unpacker *u, struct archive *tar)
+{
+	struct unpack_stats *st = u->st;
+	struct archive_entry *e;
+	int r, h;
+
+	while ((h = archive_read_next_header(tar, &e)) != ARCHIVE_EOF) {
+		if (h < ARCHIVE_WARN) {
+			st->failure = UNPACK_CORRUPT;
+			return bb_err(u->err, EIO, "%s%s%s%s",
+				      *st->last_entry ? "after entry '" : "", st->last_entry,
+				      *st->last_entry ? "': " : "",
+				      archive_error_string(tar) ? archive_error_string(tar)
+								: "not a tar archive");
+		}
+		/* The name lives until the next header is read: u->entry never outlives it. */
+		u->entry = archive_entry_pathname(e);
+		if (!u->entry)
+			u->entry = archive_entry_pathname_utf8(e);
+		if (!u->entry)
+			return unpack_refuse(u, UNPACK_INVALID, EILSEQ,
+					     "a name libarchive cannot decode (after entry '%s')",
+					     st->last_entry);
+		snprintf(st->last_entry, sizeof(st->last_entry), "%.200s", u->entry);
+		st->entries++;
+		r = unpack_entry(u, tar, e);
+		u->entry = NULL;
+		if (r)
+			return r;
+		if (u->at_end)
+			break;
+	}
+	st->ended = !u->at_end && end_blocks_seen(tar);
+	if (st->ended || u->o->end_optional)
+		return 0;
+	st->failure = UNPACK_TRUNCATED;
+	if (!st->entries)
+		return bb_err(u->err, EIO,
+			      "the tar is empty: not even its end-of-archive blocks are there");
+	return bb_err(u->err, EIO,
+		      "the tar stops after entry '%s' (%llu entries) without its end-of-archive "
+		      "blocks: it may have been cut short at an entry boundary. If the tarball "
+		      "is whole and its writer left them out, import it with --allow-truncated",
+		      st->last_entry, st->entries);
 }
 
 int image_unpack(struct archive *tar, const char *dir, const struct unpack_opts *o,
@@ -244,8 +319,7 @@ int image_unpack(struct archive *tar, const char *dir, const struct unpack_opts 
 {
 	struct unpacker u = { .root = -1, .o = o, .st = st, .err = err, .is_root = !geteuid() };
 	const char *prefix = o->userxattr ? "user" : "trusted";
-	struct archive_entry *e;
-	int r = 0, h;
+	int r = 0;
 
 	*st = (struct unpack_stats){ 0 };
 	snprintf(u.x_whiteout, sizeof(u.x_whiteout), "%s.overlay.whiteout", prefix);
@@ -265,31 +339,10 @@ int image_unpack(struct archive *tar, const char *dir, const struct unpack_opts 
 		r = unpack_refuse(&u, UNPACK_IO, ENOMEM, "out of memory");
 		goto out;
 	}
-	while ((h = archive_read_next_header(tar, &e)) != ARCHIVE_EOF) {
-		if (h < ARCHIVE_WARN) {
-			st->failure = UNPACK_CORRUPT;
-			r = bb_err(err, EIO, "%s%.200s%s%s", u.entry ? "after entry '" : "",
-				   u.entry ? u.entry : "", u.entry ? "': " : "",
-				   archive_error_string(tar) ? archive_error_string(tar)
-							     : "not a tar archive");
-			goto out;
-		}
-		u.entry = archive_entry_pathname(e);
-		if (!u.entry)
-			u.entry = archive_entry_pathname_utf8(e);
-		if (!u.entry) {
-			r = unpack_refuse(&u, UNPACK_CORRUPT, EINVAL,
-					  "a name libarchive cannot decode");
-			goto out;
-		}
-		st->entries++;
-		r = unpack_entry(&u, tar, e);
-		if (r)
-			goto out;
-		if (u.at_end)
-			break;
-	}
-	r = finish_layer(&u);
+	r = read_entries(&u, tar);
+	if (!r)
+		r = finish_layer(&u);
+	u.entry = NULL;
 out:
 	if (u.root >= 0)
 		close(u.root);

@@ -1,5 +1,6 @@
 /* What the files unpacking one layer share (image_unpack.c, image_nodes.c, image_path.c,
- * image_entry.c, image_whiteout.c, image_settle.c); not part of the API in image_unpack.h. */
+ * image_entry.c, image_whiteout.c, image_settle.c, image_links.c, image_resolve.c); not part
+ * of the API in image_unpack.h. */
 #ifndef BOXBENCH_IMAGE_UNPACK_INTERNAL_H
 #define BOXBENCH_IMAGE_UNPACK_INTERNAL_H
 
@@ -21,6 +22,7 @@ struct node {
 	bool opaque; /* .wh..wh..opq seen in it */
 	bool xwhiteouts; /* holds xattr whiteouts: the parent mark overlay.opaque=x */
 	bool fresh; /* took the place of this layer's whiteout: a new directory, not the lower one */
+	char *target; /* a symlink's target */
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;
@@ -34,7 +36,9 @@ struct unpacker {
 	struct bb_error *err;
 	void *tree; /* tsearch tree of struct node */
 	bool is_root; /* euid 0: chown failures are errors, not expected */
-	const char *entry; /* the current entry's name as the archive gives it, for messages */
+	/* The current entry's name as the archive gives it, for messages; NULL between entries
+	 * (the archive frees it with the next header). */
+	const char *entry;
 	bool at_end; /* the stream ended right after an entry's data: see write_data() */
 	char x_whiteout[32], x_opaque[32]; /* "trusted.overlay.whiteout", ... */
 };
@@ -59,6 +63,7 @@ int node_cmp(const void *a, const void *b);
 void node_free(void *p);
 struct node *node_get(struct unpacker *u, const char *path);
 struct node *node_put(struct unpacker *u, const char *path, enum node_kind kind);
+int node_set_target(struct node *n, const char *target);
 int node_collect(struct unpacker *u, const char *below, struct node_list *l);
 
 /* image_path.c: names, and directories opened beneath the layer root. */
@@ -84,6 +89,17 @@ int unpack_hardlink(struct unpacker *u, int pfd, const char *base, const char *p
 		    const char *tpath);
 int unpack_special(struct unpacker *u, struct archive_entry *e, int pfd, const char *base,
 		   const char *path, mode_t type);
+
+/* image_links.c: the symlinks of the layers below (struct image_links). */
+const char *image_links_find(const struct image_links *l, const char *path);
+int image_links_hidden(struct unpacker *u, const struct node_list *all, bool **hidden,
+		       bool *changed);
+int image_links_add_layer(struct unpacker *u, const struct node_list *all, const bool *hidden);
+
+/* image_resolve.c: paths as the image resolves them, through the symlinks of its layers. */
+int unpack_resolve_dir(struct unpacker *u, const char *dir, char *out, size_t len);
+int unpack_check_links(struct unpacker *u, const struct node_list *all, const bool *hidden,
+		       bool changed);
 
 /* image_whiteout.c: .wh.NAME and .wh..wh..opq. */
 int unpack_whiteout(struct unpacker *u, const char *dir, const char *name);

@@ -5,9 +5,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -40,6 +42,29 @@ static bool under_non_dir(struct unpacker *u, const char *dir, bool self)
 	return false;
 }
 
+static bool on_overlayfs(int fd)
+{
+	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) == 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC;
+}
+
+/* mknod of a 0/0 device fails for want of CAP_MKNOD, or on overlayfs whatever the caller may
+ * do: overlayfs keeps 0/0 devices for its own whiteouts and refuses to make one through its
+ * merged view (a DEST inside a container's root or a CI job's overlay). */
+static int chardev_failed(struct unpacker *u, int pfd, int code)
+{
+	if (code == EPERM && on_overlayfs(pfd))
+		return unpack_refuse(
+			u, UNPACK_IO, code,
+			"cannot create the whiteout (a 0/0 character device): EPERM: the "
+			"destination is on overlayfs, which refuses to create 0/0 devices through "
+			"its merged view (it keeps them for its own whiteouts); import with "
+			"--whiteout xattr, or into a DEST on another file system (a volume or bind "
+			"mount from the host, a tmpfs)");
+	return unpack_io_error(u, "cannot create the whiteout (a 0/0 character device)", code);
+}
+
 /* .wh.NAME: NAME is deleted from the layers below. Unless this layer adds NAME itself (before
  * or after the whiteout: a layer that re-adds a deleted name), an overlay whiteout goes in its
  * place. */
@@ -64,8 +89,7 @@ int unpack_whiteout(struct unpacker *u, const char *dir, const char *name)
 		return pfd;
 	if (u->o->whiteout == WHITEOUT_CHARDEV) {
 		if (mknodat(pfd, name, S_IFCHR | 0000, makedev(0, 0)) < 0)
-			r = unpack_io_error(
-				u, "cannot create the whiteout (a 0/0 character device)", errno);
+			r = chardev_failed(u, pfd, errno);
 	} else {
 		fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd < 0) {

@@ -1,6 +1,9 @@
 /* A layer blob read once, front to back: its bytes are hashed as they come (the blob digest),
  * decompressed (gzip, zstd or none) and hashed again (the diff_id), and handed to a tar reader.
- * image_import.c unpacks that tar with image_unpack(), then asks here for the digests. */
+ * image_import.c unpacks that tar with image_unpack(), then asks here for the digests. Damage
+ * to the compressed stream is an error: gzip's CRC-32 and length and zstd's checksum are
+ * checked, a stream that stops inside a member or frame is refused, and so is anything but
+ * another member or frame after one. */
 #ifndef BOXBENCH_LAYER_STREAM_H
 #define BOXBENCH_LAYER_STREAM_H
 
@@ -44,9 +47,11 @@ int layer_stream_open(struct layer_stream **ls, layer_read_fn read, void *ctx,
 /* The tar reader, before its first header. */
 struct archive *layer_stream_tar(struct layer_stream *ls);
 /* After the tar was read to its end: reads what is left of the blob (tar padding, the gzip
- * trailer) into the digests, and gives them. */
-int layer_stream_finish(struct layer_stream *ls, struct layer_stream_result *res,
-			struct bb_error *err);
+ * trailer) into the digests, checking the compression to its end, and gives them. More than
+ * max_trailing bytes of tar stream after the tar's end is an error (EFBIG): they are hashed,
+ * never written, but a small blob could make them without end. */
+int layer_stream_finish(struct layer_stream *ls, unsigned long long max_trailing,
+			struct layer_stream_result *res, struct bb_error *err);
 void layer_stream_free(struct layer_stream *ls);
 
 /* Readers for the two places blobs live: a file, and the current member of an outer tar

@@ -41,7 +41,9 @@ static const char import_help[] =
 	"                        if you gzipped it\n"
 	"  layer tarballs        several tar or tar.gz files, bottom layer first, e.g.\n"
 	"                        'import base.tar.gz app.tar DEST' (a single tarball that is no\n"
-	"                        image archive is one layer)\n"
+	"                        image archive is one layer; one whose top holds nothing but an\n"
+	"                        image's files is refused as an image archive)\n"
+	"SRC must be a file or directory: a fifo or device is refused (it cannot be read twice).\n"
 	"When an index or archive holds several images, --ref picks one: an OCI ref name\n"
 	"(org.opencontainers.image.ref.name or io.containerd.image.name) or a docker tag\n"
 	"('busybox:latest'). Multi-platform indexes are refused; copy one platform out first.\n"
@@ -49,7 +51,14 @@ static const char import_help[] =
 	"\n"
 	"Every blob is verified while it streams: OCI manifests, configs and layers against\n"
 	"their sha256 digests and sizes, and each layer's uncompressed tar against the config's\n"
-	"rootfs.diff_ids (docker save archives too). A mismatch removes everything.\n"
+	"rootfs.diff_ids (docker save archives too). A mismatch removes everything. Damaged\n"
+	"layers are refused: a gzip CRC-32 or length, or a zstd checksum, that does not match,\n"
+	"a stream cut short, bytes after it that are not another gzip member or zstd frame,\n"
+	"and a tar that stops without its end-of-archive blocks. A layer that is named by a\n"
+	"digest (every OCI layer; docker save layers through the config's diff_ids) may stop\n"
+	"right after its last entry, as Go's archive/tar (umoci, docker) writes them: the\n"
+	"digest shows it is whole. A tarball nothing vouches for could have been cut at an\n"
+	"entry boundary; if you know it is whole, --allow-truncated takes it.\n"
 	"\n"
 	"Whiteouts: a layer's '.wh.NAME' becomes an overlay whiteout, a 0/0 character device\n"
 	"(--whiteout chardev, the default, any kernel) or an empty file with the xattr\n"
@@ -66,9 +75,13 @@ static const char import_help[] =
 	"Safety: nothing is created outside DEST whatever the archives say. A layer is refused,\n"
 	"naming the entry, if an entry's path is absolute or has a '..' component ('./x' is\n"
 	"fine), a symlink's target (read relative to its directory, or to the layer root if\n"
-	"absolute) climbs above the layer root, an entry would be written through a symlink, a\n"
-	"hard link points outside the layer or at nothing it holds, an entry carries overlay\n"
+	"absolute, and followed through the symlinks of the layer and those below it) climbs\n"
+	"above the root, an entry would be written through a symlink of its own layer, a hard\n"
+	"link points outside the layer or at nothing it holds, an entry carries overlay\n"
 	"xattrs of its own, or a name is '.wh.', '.wh..', '.wh...' or another '.wh..wh.' name.\n"
+	"A directory on an entry's path that a lower layer made a symlink (usrmerge's\n"
+	"lib -> usr/lib) is followed, within the image, as umoci and docker do: an upper\n"
+	"layer's lib/x goes to usr/lib/x, and the lower lib stays a symlink.\n"
 	"Device nodes are created only as root (else skipped and counted); owners, modes\n"
 	"(setuid too), xattrs and times are kept.\n"
 	"\n"
@@ -76,7 +89,9 @@ static const char import_help[] =
 	"one else can write to, and not a symlink: anyone who could write there could\n"
 	"redirect the layers mid-import. The layers go in DEST/l, mode 0700: an image's device\n"
 	"nodes and setuid files are for the containers that mount it. On any failure what\n"
-	"import created is removed again, DEST too if it made it.\n"
+	"import created is removed again, DEST too if it made it. A DEST on overlayfs (inside\n"
+	"a container, say) takes no chardev whiteouts: overlayfs keeps 0/0 devices for its own;\n"
+	"use --whiteout xattr there, or a DEST on another file system.\n"
 	"\n"
 	"options:\n"
 	"  --ref NAME          which image of several (see above)\n"
@@ -84,6 +99,9 @@ static const char import_help[] =
 	"  --userxattr         user.overlay.* xattrs instead of trusted.overlay.*\n"
 	"  --max-bytes SIZE    stop and remove everything when the layers' file data passes\n"
 	"                      SIZE (512M, 2G, ...; default 16G): a guard against tar bombs\n"
+	"                      (what follows a tar's end in its blob counts too)\n"
+	"  --allow-truncated   take layer tarballs that stop after an entry without the tar's\n"
+	"                      end-of-archive blocks (layers named by a digest may anyway)\n"
 	"  --json              print image.json's content plus elapsed_ns and mb_per_s\n"
 	"  -h, --help          this text\n"
 	"\n"
@@ -151,7 +169,7 @@ static void print_table(const struct image_import_result *res, const char *dest)
 	       res->elapsed_ns / 1e9, mb_per_s(res));
 }
 
-enum { OPT_REF = 256, OPT_WHITEOUT, OPT_USERXATTR, OPT_MAX_BYTES, OPT_JSON };
+enum { OPT_REF = 256, OPT_WHITEOUT, OPT_USERXATTR, OPT_MAX_BYTES, OPT_ALLOW_TRUNCATED, OPT_JSON };
 
 static volatile sig_atomic_t import_stop;
 
@@ -168,6 +186,7 @@ static int cmd_image_import(int argc, char **argv)
 		{ "whiteout", required_argument, NULL, OPT_WHITEOUT },
 		{ "userxattr", no_argument, NULL, OPT_USERXATTR },
 		{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
+		{ "allow-truncated", no_argument, NULL, OPT_ALLOW_TRUNCATED },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -203,6 +222,9 @@ static int cmd_image_import(int argc, char **argv)
 		case OPT_MAX_BYTES:
 			if (parse_size(optarg, "--max-bytes", &o.max_bytes, &err))
 				return usage_error("image import", "%s", err.msg);
+			break;
+		case OPT_ALLOW_TRUNCATED:
+			o.allow_truncated = true;
 			break;
 		case OPT_JSON:
 			json = true;

@@ -128,6 +128,10 @@ umoci_image() {
 	put "$r/opq/k2" 0644 0:0 -k2
 	put "$r/opq/sub/k3" 0644 0:0 -k3
 	put "$r/esc/victim" 0644 0:0 -in-the-image
+	# usrmerge, as Debian 12 has it: /lib is a symlink to usr/lib (layers 7-9 write through it).
+	put "$r/usr/lib/libc.so.6" 0755 0:0 4097
+	put "$r/usr/lib/old.so" 0644 0:0 -old
+	ln -s usr/lib "$r/lib"
 	repack_from b1 t1 1
 
 	# Layer 2: deletions and replacements. umoci writes .wh.NAME for each deleted name that
@@ -200,7 +204,22 @@ umoci_image() {
 	# Layer 6: one whiteout and nothing else, a single tar header.
 	umoci insert --image "$BB_TMP/oci:t5" --tag t6 --whiteout /etc/motd >/dev/null ||
 		fail "umoci insert --whiteout failed"
-	rm -rf "$BB_TMP/b1" "$BB_TMP/b2" "$BB_TMP/b3" "$BB_TMP/b5" "$BB_TMP/ins"
+
+	# Layers 7-9 (umoci insert): a file, a dir and a whiteout under /lib, which layer 1 made a
+	# symlink to usr/lib. Each tar names lib/... only; umoci unpack (and docker) resolve lib
+	# through the symlink and write usr/lib/...: an importer that makes lib a directory in
+	# the upper layer hides the symlink, and libc with it.
+	mkdir -p "$BB_TMP/ins7/sub"
+	printf 'x\n' >"$BB_TMP/ins7/x"
+	printf 'f\n' >"$BB_TMP/ins7/sub/f"
+	find "$BB_TMP/ins7" -exec touch -h -d @$((T0 + 7 * 3600)) {} +
+	umoci insert --image "$BB_TMP/oci:t6" --tag t7 "$BB_TMP/ins7/x" /lib/x >/dev/null ||
+		fail "umoci insert /lib/x failed"
+	umoci insert --image "$BB_TMP/oci:t7" --tag t8 "$BB_TMP/ins7/sub" /lib/sub >/dev/null ||
+		fail "umoci insert /lib/sub failed"
+	umoci insert --image "$BB_TMP/oci:t8" --tag t9 --whiteout /lib/old.so >/dev/null ||
+		fail "umoci insert --whiteout /lib/old.so failed"
+	rm -rf "$BB_TMP/b1" "$BB_TMP/b2" "$BB_TMP/b3" "$BB_TMP/b5" "$BB_TMP/ins" "$BB_TMP/ins7"
 	touch "$BB_TMP/oci.done"
 }
 
@@ -339,6 +358,20 @@ test_roundtrip_umoci_insert_layers() {
 	reference t6
 	imported t6
 	compare t6
+}
+
+# Layers 7-9: usrmerge. Written through layer 1's lib -> usr/lib, as umoci unpack does.
+test_roundtrip_usrmerge_layers_write_through_lower_symlinks() {
+	need_umoci
+	umoci_image
+	reference t9
+	expect_line t9 '^lib l .*target=usr/lib$' "lib, still the symlink"
+	expect_line t9 '^usr/lib/libc\.so\.6 f ' "libc, still there"
+	expect_line t9 '^usr/lib/x f ' "x, written through lib"
+	expect_line t9 '^usr/lib/sub/f f ' "sub/f, a dir written through lib"
+	expect_no_line t9 '^usr/lib/old\.so ' "old.so, whited out through lib"
+	imported t9
+	compare t9
 }
 
 # The comparison itself must be able to fail: a copy of umoci's tree changed in one way at a

@@ -162,11 +162,14 @@ static int teardown(void **state)
 /* After each test, so that one failing midway does not fail the next ones too. */
 static int clean_layers(void **state)
 {
-	char lower[160];
+	char lower[160], lower0[160], lower1[160];
 
 	(void)state;
 	snprintf(lower, sizeof(lower), "%s/lower", tmp);
-	return remove_tree(layer, NULL) || remove_tree(lower, NULL);
+	snprintf(lower0, sizeof(lower0), "%s/lower0", tmp);
+	snprintf(lower1, sizeof(lower1), "%s/lower1", tmp);
+	return remove_tree(layer, NULL) || remove_tree(lower, NULL) || remove_tree(lower0, NULL) ||
+	       remove_tree(lower1, NULL);
 }
 
 static const char *at(const char *rel)
@@ -267,6 +270,7 @@ static void tree_modes_links_and_times(void **state)
 		assert_int_equal(st.devices_skipped, 0);
 	}
 	o.make_devices = false;
+	unpack_stats_release(&st);
 	assert_int_equal(remove_tree(layer, NULL), 0);
 	assert_int_equal(UNPACK(e, &o, &st, &err), 0);
 	assert_false(exists("dev/null"));
@@ -561,7 +565,12 @@ static void a_tar_ending_after_the_last_data_is_whole(void **state)
 
 	(void)state;
 	build(e, 2);
+	/* Unless its digest vouches for it, such a tar could also have been cut. */
+	assert_refused(unpack_n(2 * 512 + 4, &o, &st, &err), &st, &err, UNPACK_TRUNCATED, "'d/a'",
+		       "without its end-of-archive blocks");
+	o.end_optional = true;
 	assert_int_equal(unpack_n(2 * 512 + 4, &o, &st, &err), 0);
+	assert_false(st.ended);
 	f = fopen(at("d/a"), "r");
 	assert_non_null(f);
 	assert_non_null(fgets(buf, sizeof(buf), f));
@@ -569,6 +578,177 @@ static void a_tar_ending_after_the_last_data_is_whole(void **state)
 	assert_string_equal(buf, "aaaa");
 	assert_int_equal(st.entries, 2);
 	unpack_stats_release(&st);
+}
+
+/* A tar cut where a header should start: libarchive sees the end of the archive there, so only
+ * the missing end-of-archive blocks tell it from a whole one. Cut inside a header, the message
+ * names the entry before it, which the archive freed when it read on (ASan caught that). */
+static void a_tar_cut_at_or_in_a_header_is_refused(void **state)
+{
+	const struct ent e[] = { { "a", 'f', "1", 0, NULL, 0 },
+				 { "b", 'f', "22", 0, NULL, 0 },
+				 { "c", 'f', "333", 0, NULL, 0 } };
+	struct unpack_opts o = opts();
+	struct unpack_stats st;
+	struct bb_error err = { 0 };
+
+	(void)state;
+	build(e, 3);
+	/* pax_restricted writes plain ustar headers for these: 1 KiB an entry. */
+	assert_refused(unpack_n(1024, &o, &st, &err), &st, &err, UNPACK_TRUNCATED,
+		       "after entry 'a' (1 entries)", "--allow-truncated");
+	assert_refused(unpack_n(2048, &o, &st, &err), &st, &err, UNPACK_TRUNCATED, "entry 'b'",
+		       "without its end-of-archive blocks");
+	assert_refused(unpack_n(512 + 5, &o, &st, &err), &st, &err, UNPACK_TRUNCATED, "'a'", "");
+	assert_refused(unpack_n(1124, &o, &st, &err), &st, &err, UNPACK_CORRUPT, "after entry 'a'",
+		       "runcated");
+	/* Cut after the first of the two zero blocks: nothing is lost, as GNU tar has it. */
+	assert_int_equal(unpack_n(3 * 1024 + 512, &o, &st, &err), 0);
+	assert_true(st.ended);
+	assert_int_equal(st.entries, 3);
+	unpack_stats_release(&st);
+	assert_int_equal(remove_tree(layer, NULL), 0);
+	assert_int_equal(unpack_n(archive_len, &o, &st, &err), 0);
+	assert_true(st.ended);
+	unpack_stats_release(&st);
+}
+
+/* Names no Linux directory tree holds are refused for what they are, not as damage. */
+static void impossible_entries_say_why(void **state)
+{
+	char longname[300];
+	struct ent too_long[] = { { longname, 'f', "x", 0, NULL, 0 } };
+	const struct ent below_file[] = { { "f", 'f', "x", 0, NULL, 0 },
+					  { "f/g", 'f', "y", 0, NULL, 0 } };
+	struct unpack_opts o = opts();
+	struct unpack_stats st;
+	struct bb_error err = { 0 };
+
+	(void)state;
+	memset(longname, 'n', 256);
+	longname[256] = '\0';
+	assert_refused(UNPACK(too_long, &o, &st, &err), &st, &err, UNPACK_INVALID, "'nnnn",
+		       "ENAMETOOLONG");
+	assert_refused(UNPACK(below_file, &o, &st, &err), &st, &err, UNPACK_INVALID, "'f/g'",
+		       "its parent 'f' is not a directory");
+}
+
+/* Layer k below (tmp/lowerK), unpacked onto the links of those before it, as image_import.c
+ * stacks them; its symlinks join links. */
+static void lower_layer(const struct ent *e, size_t n, int k, struct image_links *links)
+{
+	struct unpack_opts o = opts();
+	struct unpack_stats st;
+	struct bb_error err = { 0 };
+	char dir[160];
+
+	o.links = links;
+	if (unpack(e, n, &o, &st, &err))
+		fail_msg("lower layer %d: %s", k, err.msg);
+	unpack_stats_release(&st);
+	snprintf(dir, sizeof(dir), "%s/lower%d", tmp, k);
+	assert_int_equal(rename(layer, dir), 0);
+}
+
+#define LOWER(ents, k, links) lower_layer(ents, sizeof(ents) / sizeof(ents[0]), k, links)
+
+/* usrmerge: lib -> usr/lib below, lib/x in the layer: x goes to usr/lib/x, as umoci unpack and
+ * docker put it, and the lower lib stays the symlink (else libc would be gone from the merged
+ * view). The symlink and the directory it names may come from different layers, chained. */
+static void parents_that_are_symlinks_below_are_followed(void **state)
+{
+	const struct ent l0[] = { { "real/usr/lib/libc.so", 'f', "libc", 0, NULL, 0 },
+				  { "real/usr/bin/sh", 'f', "sh", 0, NULL, 0 } };
+	const struct ent l1[] = { { "usr", 'l', "real/usr", 0, NULL, 0 },
+				  { "lib", 'l', "usr/lib", 0, NULL, 0 },
+				  { "lib64", 'l', "lib", 0, NULL, 0 },
+				  { "bin", 'l', "/usr/bin", 0, NULL, 0 } };
+	const struct ent upper[] = { { "lib/x", 'f', "x", 0, NULL, 0 },
+				     { "lib64/sub/deep", 'f', "d", 0, NULL, 0 },
+				     { "bin/y", 'f', "y", 0, NULL, 0 },
+				     { "lib/.wh.libc.so", 'f', "", 0, NULL, 0 },
+				     { "hl", 'h', "lib64/x", 0, NULL, 0 },
+				     { "own/", 'd', NULL, 0, NULL, 0 },
+				     { "own/lib", 'l', "../real", 0, NULL, 0 },
+				     { "own/lib/z", 'f', "z", 0, NULL, 0 } };
+	const struct ent replaced[] = { { "lib/", 'd', NULL, 0, NULL, 0 },
+					{ "lib/x", 'f', "x", 0, NULL, 0 } };
+	struct image_links links = { 0 };
+	struct unpack_opts o = opts();
+	struct unpack_stats st;
+	struct bb_error err = { 0 };
+	struct stat a, b;
+
+	(void)state;
+	LOWER(l0, 0, &links);
+	LOWER(l1, 1, &links);
+	assert_int_equal(links.n, 4);
+	o.links = &links;
+	/* A symlink of the layer itself is still not written through. */
+	assert_refused(UNPACK(upper, &o, &st, &err), &st, &err, UNPACK_UNSAFE, "'own/lib/z'",
+		       "through the symlink 'own/lib'");
+	assert_int_equal(unpack(upper, 6, &o, &st, &err), 0);
+	assert_true(exists("real/usr/lib/x") && exists("real/usr/lib/sub/deep") &&
+		    exists("real/usr/bin/y"));
+	assert_false(exists("lib") || exists("lib64") || exists("bin") || exists("usr"));
+	assert_int_equal(lstat(at("real/usr/lib/libc.so"), &a), 0);
+	assert_true(S_ISCHR(a.st_mode) && a.st_rdev == makedev(0, 0));
+	assert_int_equal(stat(at("real/usr/lib/x"), &a), 0);
+	assert_int_equal(stat(at("hl"), &b), 0);
+	assert_true(a.st_ino == b.st_ino);
+	unpack_stats_release(&st);
+	assert_int_equal(remove_tree(layer, NULL), 0);
+	/* The layer's own directory takes the symlink's place: nothing to follow. */
+	assert_int_equal(UNPACK(replaced, &o, &st, &err), 0);
+	assert_true(exists("lib/x"));
+	assert_false(exists("real"));
+	unpack_stats_release(&st);
+	image_links_free(&links);
+}
+
+/* Each link of the chain stays inside, the chain does not: a/b/c/d/e/f/l is the root, so
+ * passwd's six '..' after it climb out. Refused in either order, and when the two come from
+ * different layers, whichever is on top. */
+static void a_symlink_chain_that_climbs_out_is_refused(void **state)
+{
+	const struct ent l[] = { { "a/b/c/d/e/f/l", 'l', "../../../../../..", 0, NULL, 0 } };
+	const struct ent p[] = { { "passwd", 'l', "a/b/c/d/e/f/l/../../../../../../etc/passwd", 0,
+				   NULL, 0 } };
+	const struct ent both[] = { l[0], p[0] };
+	const struct ent reversed[] = { p[0], l[0] };
+	const struct ent fine[] = { { "lib64", 'l', "lib", 0, NULL, 0 },
+				    { "lib", 'l', "usr/lib", 0, NULL, 0 },
+				    { "usr/lib/ld.so", 'l', "../../lib64/../lib/x", 0, NULL, 0 },
+				    { "loop1", 'l', "loop2", 0, NULL, 0 },
+				    { "loop2", 'l', "loop1/..", 0, NULL, 0 } };
+	struct image_links links = { 0 };
+	struct unpack_opts o = opts();
+	struct unpack_stats st;
+	struct bb_error err = { 0 };
+	char lower0[160];
+
+	(void)state;
+	snprintf(lower0, sizeof(lower0), "%s/lower0", tmp);
+	assert_refused(UNPACK(both, &o, &st, &err), &st, &err, UNPACK_UNSAFE, "entry 'passwd'",
+		       "through the symlink 'a/b/c/d/e/f/l'");
+	assert_refused(UNPACK(reversed, &o, &st, &err), &st, &err, UNPACK_UNSAFE, "entry 'passwd'",
+		       "points outside the layer");
+	assert_int_equal(UNPACK(fine, &o, &st, &err), 0);
+	unpack_stats_release(&st);
+	assert_int_equal(remove_tree(layer, NULL), 0);
+
+	LOWER(l, 0, &links);
+	o.links = &links;
+	assert_refused(UNPACK(p, &o, &st, &err), &st, &err, UNPACK_UNSAFE, "entry 'passwd'",
+		       "of a layer below");
+	assert_int_equal(links.n, 1); /* a refused layer adds nothing */
+	image_links_free(&links);
+	assert_int_equal(remove_tree(lower0, NULL), 0);
+
+	LOWER(p, 0, &links);
+	assert_refused(UNPACK(l, &o, &st, &err), &st, &err, UNPACK_UNSAFE, "entry 'a/b/c/d/e/f/l'",
+		       "makes the symlink 'passwd' of a layer below");
+	image_links_free(&links);
 }
 
 /* Parents a layer's tar leaves out take after the same directory in the layer below; whiteouts
@@ -598,9 +778,11 @@ static void settled_on_the_layer_below(void **state)
 	snprintf(lower_dir, sizeof(lower_dir), "%s/lower", tmp);
 	assert_int_equal(UNPACK(lower, &o, &st_lower, &err), 0);
 	assert_int_equal(rename(layer, lower_dir), 0);
+	o.lowers = lowers;
+	o.n_lowers = 1;
 	assert_int_equal(UNPACK(upper, &o, &st, &err), 0);
 	assert_int_equal(st.whiteouts, 3);
-	assert_int_equal(unpack_settle(layer, &st, lowers, 1, &o, &err), 0);
+	assert_int_equal(unpack_settle(layer, &st, &o, &err), 0);
 	assert_int_equal(st.whiteouts, 2);
 	assert_true(exists("a/b/old") && exists("gone"));
 	assert_false(exists("nowhere/z"));
@@ -657,6 +839,11 @@ int main(void)
 		cmocka_unit_test_teardown(sparse_files_count_their_data, clean_layers),
 		cmocka_unit_test_teardown(a_truncated_tar_is_corrupt, clean_layers),
 		cmocka_unit_test_teardown(a_tar_ending_after_the_last_data_is_whole, clean_layers),
+		cmocka_unit_test_teardown(a_tar_cut_at_or_in_a_header_is_refused, clean_layers),
+		cmocka_unit_test_teardown(impossible_entries_say_why, clean_layers),
+		cmocka_unit_test_teardown(parents_that_are_symlinks_below_are_followed,
+					  clean_layers),
+		cmocka_unit_test_teardown(a_symlink_chain_that_climbs_out_is_refused, clean_layers),
 		cmocka_unit_test_teardown(settled_on_the_layer_below, clean_layers),
 		cmocka_unit_test_teardown(an_existing_layer_dir_is_not_reused, clean_layers),
 	};
