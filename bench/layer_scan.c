@@ -71,7 +71,8 @@ static int read_names(int fd, char ***out, size_t *n)
 		return -e;
 	}
 	closedir(d);
-	qsort(v, *n, sizeof(*v), by_name);
+	if (*n) /* qsort(NULL, 0) is undefined */
+		qsort(v, *n, sizeof(*v), by_name);
 	*out = v;
 	return 0;
 nomem:

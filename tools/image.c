@@ -11,6 +11,7 @@
 #include "builtin.h"
 #include "image_import.h"
 #include "parse.h"
+#include "printable.h"
 
 static const char image_help[] =
 	"usage: boxbench image <command> [options]\n"
@@ -137,8 +138,13 @@ static void print_table(const struct image_import_result *res, const char *dest)
 	json_t *img = res->image, *layers = json_object_get(img, "layers"), *l;
 	const char *ref = json_string_value(json_object_get(img, "ref"));
 	unsigned long long entries = 0;
-	char bytes[32];
+	char bytes[32], ref_shown[PRINTABLE_MAX(256) + 1];
 	size_t i;
+
+	/* The ref is the image's own text (an annotation of its index): a terminal sees it
+	 * escaped. */
+	if (ref)
+		ref = printable(ref_shown, sizeof(ref_shown), ref);
 
 	printf("imported %zu layer%s (%s%s%s%s) into %s\n", json_array_size(layers),
 	       json_array_size(layers) == 1 ? "" : "s",
