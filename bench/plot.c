@@ -187,6 +187,9 @@ static void plot_lines_free(struct plot_lines *l)
 
 /* More lines than this make no readable plot, and each is a file and a plot clause. */
 #define PLOT_MAX_LINES 100
+/* The longest legend entry, in characters, that fits the 900-pixel SVG's key (gnuplot drops
+ * the whole key when an entry does not fit); longer ones are cut and end in an ellipsis. */
+#define PLOT_LABEL_CHARS 72
 
 static int line_index(struct plot_lines *l, const char *label, size_t *idx,
 		      const struct plot_spec *sp, struct bb_error *err)
@@ -303,13 +306,14 @@ static size_t utf8_char(const unsigned char *p, unsigned *cp)
  * to a quoted header is split it at the closing '"' and process backslash escapes, so '"'
  * and '\' go as the octal escapes \042 and \134; the SVG must stay well-formed XML (and show
  * no terminal codes), so a control character, U+FFFE/U+FFFF or a byte that is not UTF-8
- * goes as U+FFFD. Every other character passes as itself. */
+ * goes as U+FFFD. Every other character passes as itself, up to PLOT_LABEL_CHARS. */
 static void gp_label(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	size_t shown = 0;
 
 	fputc('"', f);
-	while (*p) {
+	for (; *p; shown++) {
 		unsigned c = 0;
 		size_t n = utf8_char(p, &c);
 
@@ -322,6 +326,11 @@ static void gp_label(FILE *f, const char *s)
 		else
 			fwrite(p, 1, n, f);
 		p += n ? n : 1;
+		/* gnuplot drops the whole key when an entry is wider than the plot. */
+		if (shown == PLOT_LABEL_CHARS - 1 && *p) {
+			fputs("…", f);
+			break;
+		}
 	}
 	fputs("\"\n", f);
 }
