@@ -84,11 +84,24 @@ static int case_add_sample(struct export_case *c, json_t *row)
 	return 0;
 }
 
+/* A name as messages show it: a crafted file's control characters (a terminal's escape
+ * sequences) as '?'. The name itself is kept as it is: each writer makes it safe. */
+static const char *shown(const char *name, char *buf, size_t len)
+{
+	size_t i = 0;
+
+	for (; name[i] && i + 1 < len; i++)
+		buf[i] = (unsigned char)name[i] < 0x20 || name[i] == 0x7f ? '?' : name[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 /* A time that would pass for a measurement only to break the statistics (or overflow them). */
 static int row_times_check(const struct export_result *res, size_t i, const char *name, json_t *row,
 			   struct bb_error *err)
 {
 	static const char *const keys[] = { "real_time", "kernel_ns", "func_ns" };
+	char buf[256];
 
 	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 		json_t *v = json_object_get(row, keys[k]);
@@ -97,14 +110,14 @@ static int row_times_check(const struct export_result *res, size_t i, const char
 		if (!k && !json_is_number(v))
 			return bb_err(err, EINVAL,
 				      "%s: benchmarks[%zu] ('%s') has no 'real_time' in ns",
-				      res->path, i, name);
+				      res->path, i, shown(name, buf, sizeof(buf)));
 		if (v && !json_is_null(v) &&
 		    (!json_is_number(v) || !(ns >= 0) || ns > RESULT_MAX_NS || (!k && !ns)))
 			return bb_err(err, EINVAL,
 				      "%s: benchmarks[%zu] ('%s') has %s %g: a time in ns must be "
 				      "%s and at most %g",
-				      res->path, i, name, keys[k], ns, k ? "0 or more" : "positive",
-				      RESULT_MAX_NS);
+				      res->path, i, shown(name, buf, sizeof(buf)), keys[k], ns,
+				      k ? "0 or more" : "positive", RESULT_MAX_NS);
 	}
 	return 0;
 }
@@ -140,6 +153,7 @@ static int load_rows(json_t *rows, struct export_result *res, struct bb_error *e
 {
 	json_t *row, *index = json_object();
 	size_t i, cap = 0;
+	char name_buf[256];
 	int ret = 0;
 
 	if (!index)
@@ -175,7 +189,8 @@ static int load_rows(json_t *rows, struct export_result *res, struct bb_error *e
 			     "%s: no measured case (no iteration row without an error)", res->path);
 	for (i = 0; !ret && i < res->n_cases; i++)
 		if (case_finish(&res->cases[i], err))
-			ret = bb_err_wrap(err, "%s, case %s", res->path, res->cases[i].name);
+			ret = bb_err_wrap(err, "%s, case %s", res->path,
+					  shown(res->cases[i].name, name_buf, sizeof(name_buf)));
 out:
 	json_decref(index);
 	return ret;

@@ -154,6 +154,9 @@ static int read_benchmarks(const char *path, json_t *rows, struct result_file *o
 			continue;
 		if (json_is_true(json_object_get(row, "error_occurred")))
 			continue;
+		/* First: the messages below print the name. */
+		if (name_check(path, "benchmarks", i, name, err))
+			return -err->code;
 		if (!json_is_number(t))
 			return bb_err(err, EINVAL,
 				      "%s: benchmarks[%zu] (%s) has no numeric real_time", path, i,
@@ -162,8 +165,7 @@ static int read_benchmarks(const char *path, json_t *rows, struct result_file *o
 			return bb_err(err, EINVAL,
 				      "%s: benchmarks[%zu] (%s) has an unknown time_unit", path, i,
 				      name);
-		if (name_check(path, "benchmarks", i, name, err) ||
-		    time_check(path, "benchmarks", i, (size_t)-1, name,
+		if (time_check(path, "benchmarks", i, (size_t)-1, name,
 			       json_number_value(t) * scale, err))
 			return -err->code;
 		s = series_get(out, name);
