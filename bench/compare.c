@@ -28,10 +28,22 @@ const char *compare_verdict_name(enum compare_verdict v)
 	return v < VERDICT_COUNT ? names[v] : "?";
 }
 
+/* ASCII only: the values are printed to a terminal, and a file's strings are anyone's. */
 static char *json_text(json_t *v)
 {
-	return v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
+	return v ? json_dumps(v,
+			      JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY | JSON_ENSURE_ASCII)
 		 : strdup("(absent)");
+}
+
+const char *compare_context_missing(const struct result_file *f)
+{
+	if (!f->context)
+		return "it has no context";
+	for (size_t i = 0; compare_context_keys[i]; i++)
+		if (json_object_get(f->context, compare_context_keys[i]))
+			return NULL;
+	return "its context has none of the fields compared";
 }
 
 int compare_contexts(const struct result_file *old, const struct result_file *new, char ***diffs,
@@ -178,35 +190,44 @@ static void judge(struct compare_row *r, const struct compare_opts *o)
 	}
 }
 
-/* The stripped names of one file, checked for names that --strip-param made collide. */
+/* The stripped names of one file, checked for names that --strip-param made collide, and an
+ * index of them (name -> position; a jansson object is a hash table), so that files of many
+ * thousands of rows pair in linear time. */
 static int stripped_names(const struct result_file *f, const char *which,
-			  const struct compare_opts *o, char ***names, struct bb_error *err)
+			  const struct compare_opts *o, char ***names, json_t **index,
+			  struct bb_error *err)
 {
 	char **v = calloc(f->n + 1, sizeof(*v));
+	json_t *idx = json_object(), *at;
 
-	if (!v)
-		return bb_err(err, ENOMEM, "out of memory");
+	if (!v || !idx)
+		goto nomem;
 	for (size_t i = 0; i < f->n; i++) {
 		v[i] = compare_strip_params(f->series[i].name, o->strip, o->n_strip);
 		if (!v[i])
 			goto nomem;
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(v[i], v[j])) {
-				bb_err(err, EINVAL,
-				       "in the %s file, '%s' and '%s' both become '%s' without the "
-				       "stripped parameters: strip fewer",
-				       which, f->series[j].name, f->series[i].name, v[i]);
-				goto fail;
-			}
+		at = json_object_get(idx, v[i]);
+		if (at) {
+			bb_err(err, EINVAL,
+			       "in the %s file, '%s' and '%s' both become '%s' without the stripped "
+			       "parameters: strip fewer",
+			       which, f->series[json_integer_value(at)].name, f->series[i].name,
+			       v[i]);
+			goto fail;
+		}
+		if (json_object_set_new(idx, v[i], json_integer((json_int_t)i)))
+			goto nomem;
 	}
 	*names = v;
+	*index = idx;
 	return 0;
 nomem:
 	bb_err(err, ENOMEM, "out of memory");
 fail:
-	for (size_t i = 0; i < f->n; i++)
+	for (size_t i = 0; v && i < f->n; i++)
 		free(v[i]);
 	free(v);
+	json_decref(idx);
 	return -err->code;
 }
 
@@ -275,13 +296,14 @@ int compare_results(const struct result_file *old, const struct result_file *new
 {
 	const struct result_series **pairs = NULL; /* per row: old, new (NULL when absent) */
 	char **on = NULL, **nn = NULL;
+	json_t *oi = NULL, *ni = NULL;
 	bool *paired = NULL;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = stripped_names(old, "old", opts, &on, err);
+	ret = stripped_names(old, "old", opts, &on, &oi, err);
 	if (!ret)
-		ret = stripped_names(new, "new", opts, &nn, err);
+		ret = stripped_names(new, "new", opts, &nn, &ni, err);
 	if (ret)
 		goto out;
 	out->rows = calloc(old->n + new->n, sizeof(*out->rows));
@@ -300,12 +322,13 @@ int compare_results(const struct result_file *old, const struct result_file *new
 			const struct result_series *os = NULL, *ns = NULL;
 
 			if (pass == 0) {
+				json_t *at = json_object_get(ni, on[i]);
+
 				os = &old->series[i];
-				for (size_t j = 0; j < new->n && !ns; j++)
-					if (!strcmp(on[i], nn[j])) {
-						ns = &new->series[j];
-						paired[j] = true;
-					}
+				if (at) {
+					ns = &new->series[json_integer_value(at)];
+					paired[json_integer_value(at)] = true;
+				}
 				r->name = on[i];
 				on[i] = NULL;
 			} else {
@@ -347,6 +370,8 @@ int compare_results(const struct result_file *old, const struct result_file *new
 out:
 	free_names(on, old->n);
 	free_names(nn, new->n);
+	json_decref(oi);
+	json_decref(ni);
 	free(paired);
 	free(pairs);
 	if (ret)

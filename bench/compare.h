@@ -67,9 +67,15 @@ struct compare_result {
 extern const char *const compare_context_keys[];
 
 /* Fills *diffs (malloc'd lines "kernel_release: \"6.1\" (old) vs \"6.2\" (new)") with every
- * such field that differs, or sets *n to 0. Skipped (0) when either file has no context. */
+ * such field that differs, or sets *n to 0. Finds nothing when a file has no context to check:
+ * ask compare_context_missing() first. */
 int compare_contexts(const struct result_file *old, const struct result_file *new, char ***diffs,
 		     size_t *n, struct bb_error *err);
+
+/* Why f's context cannot be checked ("it has no context", as hyperfine's files have none; "its
+ * context has none of the fields compared", as google/benchmark's), or NULL when it can: then
+ * nothing says both results were measured under the same conditions. */
+const char *compare_context_missing(const struct result_file *f);
 
 /* "lookup/depth:8/target:absent" without key "depth" -> "lookup/target:absent" (malloc'd). */
 char *compare_strip_params(const char *name, const char *const *keys, size_t n_keys);

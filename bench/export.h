@@ -24,7 +24,7 @@ struct export_case {
 	char *name; /* "lookup/depth:8/target:absent/cache:cold" */
 	char *source; /* "wall", "tracepoint", "fentry", "kprobe" */
 	struct export_sample *samples;
-	size_t n;
+	size_t n, cap;
 	struct stats wall;
 	bool has_kernel; /* every sample has a kernel time */
 	double kernel_share; /* median kernel / median wall, when has_kernel */
@@ -39,8 +39,10 @@ struct export_result {
 };
 
 /* Reads a `boxbench run` result. Failed cases are left out. -EINVAL (with the file and the
- * reason in err) for anything that is not a result of a schema this reader knows, or that
- * has no measured case; -errno when it cannot be read. *res is empty on failure. */
+ * reason in err) for anything that is not a result of a schema this reader knows, that has no
+ * measured case, or a time that is not in (0, RESULT_MAX_NS] (a kernel or function time may
+ * be 0); -errno when it cannot be read. *res is empty on failure. Names and context strings
+ * are taken as they are, whatever they hold: each writer makes them safe for its format. */
 int export_result_load(const char *path, struct export_result *res, struct bb_error *err);
 void export_result_free(struct export_result *res);
 

@@ -81,7 +81,9 @@ static int write_gh_benchmark(FILE *f, const struct export_result *res, struct b
 	return write_json(f, root, err);
 }
 
-/* Label values escape backslash, double quote and line feed (OpenMetrics, "ABNF"). */
+/* Label values escape backslash, double quote and line feed (OpenMetrics, "ABNF"). Other
+ * control characters have no escape, and a raw CR ends the line for many a reader (Python's,
+ * in text mode): they go as U+FFFD. */
 static void om_label(FILE *f, const char *key, const char *value, bool first)
 {
 	fprintf(f, "%s%s=\"", first ? "" : ",", key);
@@ -90,21 +92,23 @@ static void om_label(FILE *f, const char *key, const char *value, bool first)
 			fputc('\\', f), fputc(*p, f);
 		else if (*p == '\n')
 			fputs("\\n", f);
+		else if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			fputs("\xef\xbf\xbd", f);
 		else
 			fputc(*p, f);
 	}
 	fputc('"', f);
 }
 
-/* Metric names allow [a-zA-Z0-9_:]; scenario names are lower-case words today. */
-static void om_metric_name(const char *scenario, char *buf, size_t len)
+/* A scenario as it can stand in a metric name ([a-zA-Z0-9_:], '_' for anything else), and in
+ * its HELP text, which may then hold no '\\' or line feed to escape. */
+static void om_scenario(const char *name, char *buf, size_t len)
 {
-	size_t n = (size_t)snprintf(buf, len, "boxbench_%s_duration_seconds", scenario);
-
-	for (size_t i = 0; i < n && i < len; i++)
-		if (!(buf[i] == '_' || (buf[i] >= 'a' && buf[i] <= 'z') ||
-		      (buf[i] >= 'A' && buf[i] <= 'Z') || (buf[i] >= '0' && buf[i] <= '9')))
-			buf[i] = '_';
+	export_case_scenario(name, buf, len);
+	for (char *p = buf; *p; p++)
+		if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9')))
+			*p = '_';
 }
 
 /* Fixed 1-2.5-5 buckets from 1 µs to 10 s: the cases span a uts namespace (~10 µs) to a
@@ -148,32 +152,45 @@ static void om_case(FILE *f, const char *metric, const struct export_case *c)
 	fprintf(f, "} %zu\n", c->n);
 }
 
-/* One histogram family per scenario. A family's samples must not be interleaved with
- * another's, so the cases are grouped by scenario whatever order the file has them in. */
-static int write_openmetrics(FILE *f, const struct export_result *res, struct bb_error *err)
+/* The cases in the order they are written: grouped by family (a family's samples must not be
+ * interleaved with another's), families in the order the file first has them, cases in file
+ * order within each. Scenarios are grouped as their metric names are spelled, so two that
+ * differ only in characters a name cannot hold share one family instead of making two of the
+ * same name. A jansson object (a hash table) maps each spelling to its family. */
+static int om_order(const struct export_result *res, size_t *order, size_t *family, size_t *n_fam)
 {
-	for (size_t i = 0; i < res->n_cases; i++) {
-		char scen[64], metric[128], prev[64];
-		bool seen = false;
+	json_t *index = json_object();
+	size_t *start = NULL;
+	char scen[64];
 
-		export_case_scenario(res->cases[i].name, scen, sizeof(scen));
-		for (size_t j = 0; j < i && !seen; j++) {
-			export_case_scenario(res->cases[j].name, prev, sizeof(prev));
-			seen = !strcmp(prev, scen);
-		}
-		if (seen)
-			continue;
-		om_metric_name(scen, metric, sizeof(metric));
-		fprintf(f, "# TYPE %s histogram\n", metric);
-		fprintf(f, "# UNIT %s seconds\n", metric);
-		fprintf(f, "# HELP %s Wall time of one repetition of a boxbench %s case.\n", metric,
-			scen);
-		for (size_t j = i; j < res->n_cases; j++) {
-			export_case_scenario(res->cases[j].name, prev, sizeof(prev));
-			if (!strcmp(prev, scen))
-				om_case(f, metric, &res->cases[j]);
+	*n_fam = 0;
+	for (size_t i = 0; index && i < res->n_cases; i++) {
+		json_t *at;
+
+		om_scenario(res->cases[i].name, scen, sizeof(scen));
+		at = json_object_get(index, scen);
+		family[i] = at ? (size_t)json_integer_value(at) : (*n_fam)++;
+		if (!at && json_object_set_new(index, scen, json_integer((json_int_t)family[i]))) {
+			json_decref(index);
+			return -ENOMEM;
 		}
 	}
+	start = index ? calloc(*n_fam + 1, sizeof(*start)) : NULL;
+	json_decref(index);
+	if (!start)
+		return -ENOMEM;
+	for (size_t i = 0; i < res->n_cases; i++)
+		start[family[i] + 1]++;
+	for (size_t k = 0; k < *n_fam; k++)
+		start[k + 1] += start[k];
+	for (size_t i = 0; i < res->n_cases; i++)
+		order[start[family[i]]++] = i;
+	free(start);
+	return 0;
+}
+
+static void om_host_info(FILE *f, const struct export_result *res)
+{
 	fputs("# TYPE boxbench_host_info gauge\n"
 	      "# HELP boxbench_host_info The host and build the results were measured on.\n"
 	      "boxbench_host_info{",
@@ -186,6 +203,33 @@ static int write_openmetrics(FILE *f, const struct export_result *res, struct bb
 	om_label(f, "cgroup_mode", res->cgroup_mode, false);
 	om_label(f, "suite", res->suite, false);
 	fputs("} 1\n# EOF\n", f);
+}
+
+/* One histogram family per scenario, then the host's gauge. */
+static int write_openmetrics(FILE *f, const struct export_result *res, struct bb_error *err)
+{
+	size_t *order = calloc(res->n_cases + 1, sizeof(*order));
+	size_t *family = calloc(res->n_cases + 1, sizeof(*family)), n_fam;
+	int ret = order && family ? om_order(res, order, family, &n_fam) : -ENOMEM;
+
+	for (size_t j = 0; !ret && j < res->n_cases; j++) {
+		const struct export_case *c = &res->cases[order[j]];
+		char scen[64], metric[128];
+
+		om_scenario(c->name, scen, sizeof(scen));
+		snprintf(metric, sizeof(metric), "boxbench_%s_duration_seconds", scen);
+		if (!j || family[order[j - 1]] != family[order[j]])
+			fprintf(f,
+				"# TYPE %s histogram\n# UNIT %s seconds\n# HELP %s Wall time of one "
+				"repetition of a boxbench %s case.\n",
+				metric, metric, metric, scen);
+		om_case(f, metric, c);
+	}
+	free(order);
+	free(family);
+	if (ret)
+		return bb_err(err, ENOMEM, "out of memory");
+	om_host_info(f, res);
 	return ferror(f) ? bb_err(err, EIO, "cannot write the export") : 0;
 }
 
@@ -204,6 +248,21 @@ static void csv_field(FILE *f, const char *s, bool last)
 		fputs(s, f);
 	}
 	fputs(last ? "\r\n" : ",", f);
+}
+
+/* A text field a spreadsheet would take for a formula (=, +, -, @, or a tab or CR first: the
+ * OWASP list) gets a leading ' so that it shows as text and runs nothing. Names boxbench
+ * writes start with a scenario's name, so only a crafted file ever has one. */
+static void csv_text(FILE *f, const char *s, bool last)
+{
+	char *quoted = NULL;
+
+	if (*s && strchr("=+-@\t\r", *s) && asprintf(&quoted, "'%s", s) >= 0) {
+		csv_field(f, quoted, last);
+		free(quoted);
+		return;
+	}
+	csv_field(f, s, last);
 }
 
 static void csv_number(FILE *f, double v)
@@ -227,12 +286,12 @@ static int write_csv(FILE *f, const struct export_result *res, struct bb_error *
 			char rep[16];
 
 			snprintf(rep, sizeof(rep), "%d", c->samples[s].repetition);
-			csv_field(f, c->name, false);
+			csv_text(f, c->name, false);
 			csv_field(f, rep, false);
 			csv_number(f, c->samples[s].wall_ns);
 			csv_number(f, c->samples[s].kernel_ns);
 			csv_number(f, c->samples[s].func_ns);
-			csv_field(f, c->source, true);
+			csv_text(f, c->source, true);
 		}
 	}
 	return ferror(f) ? bb_err(err, EIO, "cannot write the export") : 0;

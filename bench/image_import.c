@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "image_marker.h"
 #include "image_source.h"
 #include "image_unpack.h"
@@ -155,7 +156,7 @@ static int make_dest(struct importer *im)
 	return 0;
 }
 
-/* Everything import created: DEST/l, the temporary image.json, DEST itself if it made it. */
+/* Everything import created: DEST/l, and DEST itself if it made it. */
 static void undo_dest(struct importer *im)
 {
 	char path[PATH_MAX];
@@ -169,8 +170,6 @@ static void undo_dest(struct importer *im)
 			 "; and removing what was unpacked failed: %s", e.msg);
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/.image.json.tmp", im->o->dest);
-	unlink(path);
 	if (im->created_dest)
 		rmdir(im->o->dest);
 }
@@ -607,26 +606,20 @@ static json_t *image_json(struct importer *im)
  * and finds it only when every layer is complete. */
 static int write_image_json(struct importer *im, json_t *doc)
 {
-	char tmp[PATH_MAX], path[PATH_MAX];
-	int fd, e = 0;
+	char path[PATH_MAX];
+	struct atomic_file af;
 
-	snprintf(tmp, sizeof(tmp), "%s/.image.json.tmp", im->o->dest);
 	snprintf(path, sizeof(path), "%s/image.json", im->o->dest);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return fail(im, IMPORT_FAILED, errno, "cannot create %s: %s", tmp,
-			    errno_name(errno));
-	if (json_dumpfd(doc, fd, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
-	    write(fd, "\n", 1) != 1)
-		e = errno ? errno : EIO;
-	if (!e && fsync(fd) < 0)
-		e = errno;
-	if (close(fd) < 0 && !e)
-		e = errno;
-	if (!e && rename(tmp, path) < 0)
-		e = errno;
-	if (e)
-		return fail(im, IMPORT_FAILED, e, "cannot write %s: %s", path, errno_name(e));
+	if (atomic_file_open(&af, path, 0644, im->err))
+		return fail(im, IMPORT_FAILED, im->err->code, "%s", im->err->msg);
+	if (json_dumpf(doc, af.f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
+	    fputc('\n', af.f) == EOF) {
+		atomic_file_abort(&af);
+		return fail(im, IMPORT_FAILED, EIO, "cannot write %s: %s", path,
+			    errno_name(errno ? errno : EIO));
+	}
+	if (atomic_file_commit(&af, im->err))
+		return fail(im, IMPORT_FAILED, im->err->code, "%s", im->err->msg);
 	return 0;
 }
 

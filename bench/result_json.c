@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "cgroup.h"
 #include "host_info.h"
 #include "stats.h"
@@ -274,23 +275,16 @@ json_t *result_build(const struct run_ctx *ctx, const struct case_list *cases,
 
 int result_write(json_t *doc, const char *path, struct bb_error *err)
 {
-	char tmp[4200];
-	int e;
+	struct atomic_file af;
+	int r = atomic_file_open(&af, path, 0644, err);
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	if (json_dump_file(doc, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
-		e = errno ? errno : EIO;
-		unlink(tmp);
-		return bb_err(err, e,
-			      "cannot write results to %s: %s (is its directory writable? "
-			      "choose another with --out)",
-			      path, errno_name(e));
+	if (r)
+		return r;
+	if (json_dumpf(doc, af.f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
+	    fputc('\n', af.f) == EOF) {
+		atomic_file_abort(&af);
+		return bb_err(err, EIO, "cannot write results to %s: %s", path,
+			      errno_name(errno ? errno : EIO));
 	}
-	if (rename(tmp, path) < 0) {
-		e = errno;
-		unlink(tmp);
-		return bb_err(err, e, "cannot move results into place at %s: %s", path,
-			      errno_name(e));
-	}
-	return 0;
+	return atomic_file_commit(&af, err);
 }

@@ -18,7 +18,8 @@ struct run_meta {
 /* Builds the result document (the caller json_decref()s it). */
 json_t *result_build(const struct run_ctx *ctx, const struct case_list *cases,
 		     const struct run_meta *meta, struct bb_error *err);
-/* Writes doc to path through a temporary file and rename, so a reader never sees half. */
+/* Writes doc to path with the atomic writer (atomic_file.h): a reader never sees half, and
+ * no other user can redirect the write. */
 int result_write(json_t *doc, const char *path, struct bb_error *err);
 /* The source of a case's kernel numbers: "fentry", "kprobe", "tracepoint" or "wall". */
 const char *case_source(const struct run_ctx *ctx, const struct bench_case *c);

@@ -28,17 +28,18 @@ void result_file_free(struct result_file *f)
 	}
 	free(f->series);
 	json_decref(f->context);
+	json_decref(f->index);
 	memset(f, 0, sizeof(*f));
 }
 
 static struct result_series *series_get(struct result_file *f, const char *name)
 {
+	json_t *at = json_object_get(f->index, name);
 	struct result_series *s;
 
-	/* Linear: files hold hundreds of cases at most, and this keeps the file's order. */
-	for (size_t i = 0; i < f->n; i++)
-		if (!strcmp(f->series[i].name, name))
-			return &f->series[i];
+	/* The index keeps lookups constant-time; series keeps the file's order. */
+	if (at)
+		return &f->series[json_integer_value(at)];
 	if (f->n == f->cap) {
 		size_t cap = f->cap ? 2 * f->cap : 32;
 		struct result_series *grown = realloc(f->series, cap * sizeof(*grown));
@@ -48,13 +49,51 @@ static struct result_series *series_get(struct result_file *f, const char *name)
 		f->series = grown;
 		f->cap = cap;
 	}
+	if (!f->index && !(f->index = json_object()))
+		return NULL;
 	s = &f->series[f->n];
 	memset(s, 0, sizeof(*s));
 	s->name = strdup(name);
-	if (!s->name)
+	if (!s->name || json_object_set_new(f->index, name, json_integer((json_int_t)f->n))) {
+		free(s->name);
 		return NULL;
+	}
 	f->n++;
 	return s;
+}
+
+/* A name is printed to a terminal and into Markdown for a CI comment: control characters
+ * (C0, DEL, C1) could move the cursor, rewrite lines or end the table row. */
+static int name_check(const char *path, const char *what, size_t i, const char *name,
+		      struct bb_error *err)
+{
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0))
+			return bb_err(
+				err, EINVAL,
+				"%s: %s[%zu] has a name with a control character (byte 0x%02x "
+				"at offset %zu), which boxbench will not print: rename it",
+				path, what, i, *p == 0xc2 ? p[1] : *p,
+				(size_t)(p - (const unsigned char *)name));
+	return 0;
+}
+
+/* Zero, negative or endless times would pass for improvements (or break the statistics). */
+static int time_check(const char *path, const char *what, size_t i, size_t j, const char *name,
+		      double ns, struct bb_error *err)
+{
+	char row[64];
+
+	if (ns > 0 && ns <= RESULT_MAX_NS)
+		return 0;
+	if (j == (size_t)-1)
+		snprintf(row, sizeof(row), "%s[%zu]", what, i);
+	else
+		snprintf(row, sizeof(row), "%s[%zu].times[%zu]", what, i, j);
+	return bb_err(err, EINVAL,
+		      "%s: %s (%s) has a time of %g ns: a measured time must be positive and at "
+		      "most %g ns",
+		      path, row, name, ns, RESULT_MAX_NS);
 }
 
 static int series_add(struct result_series *s, double ns)
@@ -115,6 +154,9 @@ static int read_benchmarks(const char *path, json_t *rows, struct result_file *o
 			continue;
 		if (json_is_true(json_object_get(row, "error_occurred")))
 			continue;
+		/* First: the messages below print the name. */
+		if (name_check(path, "benchmarks", i, name, err))
+			return -err->code;
 		if (!json_is_number(t))
 			return bb_err(err, EINVAL,
 				      "%s: benchmarks[%zu] (%s) has no numeric real_time", path, i,
@@ -123,6 +165,9 @@ static int read_benchmarks(const char *path, json_t *rows, struct result_file *o
 			return bb_err(err, EINVAL,
 				      "%s: benchmarks[%zu] (%s) has an unknown time_unit", path, i,
 				      name);
+		if (time_check(path, "benchmarks", i, (size_t)-1, name,
+			       json_number_value(t) * scale, err))
+			return -err->code;
 		s = series_get(out, name);
 		if (!s || series_add(s, json_number_value(t) * scale))
 			return bb_err(err, ENOMEM, "%s: out of memory", path);
@@ -147,6 +192,8 @@ static int read_hyperfine(const char *path, json_t *results, struct result_file 
 				      "%s: results[%zu] has no command or times[]: not a hyperfine "
 				      "export",
 				      path, i);
+		if (name_check(path, "results", i, name, err))
+			return -err->code;
 		s = series_get(out, name);
 		if (!s)
 			return bb_err(err, ENOMEM, "%s: out of memory", path);
@@ -157,6 +204,9 @@ static int read_hyperfine(const char *path, json_t *results, struct result_file 
 					      "%s: results[%zu].times[%zu] is not a number", path,
 					      i, j);
 			/* hyperfine measures in seconds. */
+			if (time_check(path, "results", i, j, name, json_number_value(t) * 1e9,
+				       err))
+				return -err->code;
 			if (series_add(s, json_number_value(t) * 1e9))
 				return bb_err(err, ENOMEM, "%s: out of memory", path);
 		}

@@ -33,7 +33,9 @@ static const char compare_help[] =
 	"\n"
 	"Results measured under different conditions (kernel_release, driver, backing_fs,\n"
 	"backing_store, cgroup_mode, probe_sources, overlay_options) are refused unless\n"
-	"--force.\n"
+	"--force, and so are results whose conditions cannot be checked: a file without a\n"
+	"context (hyperfine's) or whose context has none of those fields (google/benchmark's).\n"
+	"Times must be positive; a name must hold no control characters.\n"
 	"\n"
 	"options:\n"
 	"  --alpha P          significance level (default 0.01)\n"
@@ -53,7 +55,7 @@ static const char compare_help[] =
 	"  -h, --help         this text\n"
 	"\n"
 	"exit status: 0 no regression, 1 regression, 2 usage or input error, 3 the contexts\n"
-	"differ (without --force).\n";
+	"differ or cannot be checked (without --force).\n";
 
 enum output { OUT_TABLE, OUT_MARKDOWN, OUT_JSON };
 
@@ -131,6 +133,35 @@ static void print_table(const struct compare_result *res, const struct compare_o
 	summary_line(stdout, res, o, false);
 }
 
+/* A name as a code span in a GFM table cell: fenced by one backtick more than its longest run
+ * of them (spaced when it starts or ends with one), '|' escaped as the table wants even inside
+ * code. Inside a code span nothing else is markup; control characters never get here
+ * (result_read refuses them). */
+static void md_code(const char *name)
+{
+	size_t run = 0, longest = 0, len = strlen(name);
+	bool pad = len && (name[0] == '`' || name[len - 1] == '`');
+
+	for (const char *p = name; *p; p++) {
+		run = *p == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	for (size_t i = 0; i <= longest; i++)
+		putchar('`');
+	if (pad)
+		putchar(' ');
+	for (const char *p = name; *p; p++) {
+		if (*p == '|')
+			putchar('\\');
+		putchar(*p);
+	}
+	if (pad)
+		putchar(' ');
+	for (size_t i = 0; i <= longest; i++)
+		putchar('`');
+}
+
 static void print_markdown(const struct compare_result *res, const struct compare_opts *o)
 {
 	char old[32], new[32], chg[32], p[32];
@@ -142,9 +173,11 @@ static void print_markdown(const struct compare_result *res, const struct compar
 		bool loud = r->verdict == VERDICT_REGRESSION;
 
 		fmt_cells(r, old, new, chg, p, sizeof(old));
-		/* Names hold no '|' (scenario/key:value), so they need no escaping. */
-		printf("| `%s` | %s | %s | %s | %s | %s%s%s |\n", r->name, old, new, chg, p,
-		       loud ? "**" : "", compare_verdict_name(r->verdict), loud ? "**" : "");
+		/* hyperfine's names are shell commands: they hold '|' and '`'. */
+		printf("| ");
+		md_code(r->name);
+		printf(" | %s | %s | %s | %s | %s%s%s |\n", old, new, chg, p, loud ? "**" : "",
+		       compare_verdict_name(r->verdict), loud ? "**" : "");
 	}
 	printf("\n");
 	summary_line(stdout, res, o, true);
@@ -197,6 +230,27 @@ static void print_json(const struct compare_result *res, const struct compare_op
 	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(root);
+}
+
+/* Says which file's conditions cannot be checked; true when that stops the comparison. */
+static bool context_unchecked(const char *oldp, const struct result_file *old, const char *newp,
+			      const struct result_file *new, bool force)
+{
+	const char *why_old = compare_context_missing(old), *why_new = compare_context_missing(new);
+
+	if (!why_old && !why_new)
+		return false;
+	fprintf(stderr,
+		"boxbench compare: %s: nothing says both results were measured under the same "
+		"conditions (kernel_release, driver, backing_fs, ...):\n",
+		force ? "comparing anyway (--force)" : "cannot check the conditions");
+	if (why_old)
+		fprintf(stderr, "  %s (old): %s\n", oldp, why_old);
+	if (why_new)
+		fprintf(stderr, "  %s (new): %s\n", newp, why_new);
+	if (!force)
+		fprintf(stderr, "use --force to compare them anyway\n");
+	return !force;
 }
 
 /* A number in (lo, hi]; a trailing '%' is allowed (the percent options). */
@@ -303,6 +357,10 @@ int cmd_compare(int argc, char **argv)
 	 * nothing to stdout, so a CI step never posts half a comment. */
 	if (result_read(argv[optind], &old, &err) || result_read(argv[optind + 1], &new, &err)) {
 		fprintf(stderr, "boxbench compare: %s\n", err.msg);
+		goto out;
+	}
+	if (context_unchecked(argv[optind], &old, argv[optind + 1], &new, force)) {
+		status = EXIT_CONTEXT;
 		goto out;
 	}
 	if (compare_contexts(&old, &new, &diffs, &n_diffs, &err))

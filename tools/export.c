@@ -4,10 +4,8 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "atomic_file.h"
 #include "builtin.h"
 #include "export.h"
 
@@ -25,76 +23,40 @@ static const char export_help[] =
 	"  openmetrics   a histogram per scenario, boxbench_<scenario>_duration_seconds, labelled\n"
 	"                by case, and a boxbench_host_info gauge; for node_exporter's textfile\n"
 	"                collector, write it with --out to a *.prom file\n"
-	"  csv           name,repetition,wall_ns,kernel_ns,func_ns,source (RFC 4180)\n"
+	"  csv           name,repetition,wall_ns,kernel_ns,func_ns,source (RFC 4180); a name\n"
+	"                that starts with = + - or @ gets a leading ' (a spreadsheet would\n"
+	"                run it as a formula)\n"
 	"\n"
 	"options:\n"
 	"  -f, --format FORMAT  one of the above (required)\n"
 	"  -o, --out FILE       write FILE instead of stdout; it is written to a temporary file\n"
-	"                       in the same directory and renamed, so a reader never sees half\n"
+	"                       in the same directory and renamed, so a reader never sees half;\n"
+	"                       refused when that directory is another user's or others may\n"
+	"                       write to it (unless it is sticky), or when FILE is a link\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"exit status: 0 written, 1 the output could not be written, 2 usage or input error\n"
 	"(a missing, empty or malformed result, an unknown format); then nothing is written.\n";
 
-/* Writes to a hidden temporary file next to path (a textfile collector reads only *.prom),
- * then renames it over path: readers see the old file or the new one, never a part. */
-static int write_atomically(const char *path, const struct export_result *res,
-			    enum export_format fmt)
+/* Through the atomic writer: a textfile collector reads only *.prom, and sees the old file or
+ * the whole new one, never a part. 0644: the collector usually runs as another user. */
+static int write_out(const char *path, const struct export_result *res, enum export_format fmt)
 {
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	char *tmp = NULL;
 	struct bb_error err = { 0 };
-	FILE *f = NULL;
-	int fd = -1, status = 1;
+	struct atomic_file af;
 
-	if (asprintf(&tmp, "%.*s.%s.XXXXXX", (int)(base - path), path, base) < 0) {
-		tmp = NULL;
-		fprintf(stderr, "boxbench export: out of memory\n");
-		goto out;
+	if (atomic_file_open(&af, path, 0644, &err))
+		goto fail;
+	if (export_write(af.f, res, fmt, &err)) {
+		atomic_file_abort(&af);
+		goto fail;
 	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		fprintf(stderr,
-			"boxbench export: cannot create %s: %s (is the directory there and "
-			"writable?)\n",
-			tmp, errno_name(errno));
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	/* mkstemp makes it 0600; the collector usually runs as another user. */
-	if (fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
-		fprintf(stderr, "boxbench export: cannot write %s: %s\n", tmp, errno_name(errno));
-		goto out;
-	}
-	fd = -1;
-	if (export_write(f, res, fmt, &err) || fflush(f) || fsync(fileno(f))) {
-		fprintf(stderr, "boxbench export: cannot write %s: %s\n", tmp,
-			err.code ? err.msg : errno_name(errno));
-		goto out;
-	}
-	if (fclose(f)) {
-		f = NULL;
-		fprintf(stderr, "boxbench export: cannot write %s: %s\n", tmp, errno_name(errno));
-		goto out;
-	}
-	f = NULL;
-	if (rename(tmp, path)) {
-		fprintf(stderr, "boxbench export: cannot rename %s to %s: %s\n", tmp, path,
-			errno_name(errno));
-		goto out;
-	}
-	status = 0;
-out:
-	if (f)
-		fclose(f);
-	if (fd >= 0)
-		close(fd);
-	if (status && tmp)
-		unlink(tmp);
-	free(tmp);
-	return status;
+	if (atomic_file_commit(&af, &err))
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "boxbench export: %s\n", err.msg);
+	return 1;
 }
 
 int cmd_export(int argc, char **argv)
@@ -146,7 +108,7 @@ int cmd_export(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (out) {
-		status = write_atomically(out, &res, fmt);
+		status = write_out(out, &res, fmt);
 	} else {
 		status = export_write(stdout, &res, fmt, &err) || fflush(stdout) ? 1 : 0;
 		if (status)

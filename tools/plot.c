@@ -19,11 +19,13 @@ static const char plot_help[] =
 	"\n"
 	"options:\n"
 	"  -o, --out DIR   where the SVGs go (default plots/, created): mount.svg, lookup.svg,\n"
-	"                  readdir.svg, copyup.svg, for the scenarios the results have\n"
+	"                  readdir.svg, copyup.svg, for the scenarios the results have. A DIR\n"
+	"                  another user owns or may write to (unless it is sticky, as /tmp\n"
+	"                  is) is refused, and so is an SVG name in it that is a link\n"
 	"  -h, --help      this text\n"
 	"\n"
-	"exit status: 0 plotted, 1 gnuplot failed, 2 usage or input error (a missing or\n"
-	"malformed result, or nothing to plot in it).\n";
+	"exit status: 0 plotted, 1 gnuplot failed or the SVGs could not be written (see --out),\n"
+	"2 usage or input error (a missing or malformed result, or nothing to plot in it).\n";
 
 int cmd_plot(int argc, char **argv)
 {

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "builtin.h"
 #include "image_stack.h"
 #include "parse.h"
@@ -384,6 +385,9 @@ int cmd_run(int argc, char **argv)
 		snprintf(out, sizeof(out), "%s", o.out);
 	else
 		default_out(out, sizeof(out));
+	/* The results are written at the end: a path that cannot take them is refused first. */
+	if (atomic_file_check(out, &err))
+		return usage_error("run", "--out: %s", err.msg);
 
 	if ((e = run_plan(&ctx, o.scenario_names, o.n_names, &cases, &err))) {
 		case_list_free(&cases);

@@ -129,7 +129,12 @@ test_hyperfine_and_google_benchmark_formats() {
 	 {"command": "slow", "mean": 0.5, "times": [0.5005, 0.5015, 0.5025, 0.5035, 0.5045, 0.5055, 0.5065, 0.5075]}
 	]}
 	JSON
+	# hyperfine records no context: nothing says the runs are comparable unless --force.
 	run "$BOXBENCH" compare --json "$BB_TMP/hf-old.json" "$BB_TMP/hf-new.json"
+	assert_eq 3 "$rc" "hyperfine without --force: exit status (stderr: $err)"
+	assert_contains "$err" "$BB_TMP/hf-old.json (old): it has no context" "the message"
+	assert_contains "$err" "--force" "the message"
+	run "$BOXBENCH" compare --force --json "$BB_TMP/hf-old.json" "$BB_TMP/hf-new.json"
 	assert_eq 1 "$rc" "hyperfine: exit status (stderr: $err)"
 	assert_eq regression "$(jq -r '.rows[] | select(.name == "fast") | .verdict' <<<"$out")" "fast"
 	# 1.035 ms -> 2.035 ms, in ns
@@ -142,7 +147,7 @@ test_hyperfine_and_google_benchmark_formats() {
 	assert_eq removed "$(jq -r '.rows[] | select(.name == "gone") | .verdict' <<<"$out")" "gone"
 
 	# google/benchmark: microseconds, repetition rows plus aggregates (which are ignored), and
-	# no boxbench context fields (nothing to refuse on).
+	# no boxbench context fields (nothing to check them by: --force).
 	gb() { # OUT SCALE
 		jq -n --argjson s "$2" '{context: {date: "2025-01-01T00:00:00+00:00", host_name: "h",
 			num_cpus: 2, library_version: "v1.8.3"},
@@ -156,6 +161,9 @@ test_hyperfine_and_google_benchmark_formats() {
 	gb gb-old 1
 	gb gb-new 0.5
 	run "$BOXBENCH" compare --markdown "$BB_TMP/gb-old.json" "$BB_TMP/gb-new.json"
+	assert_eq 3 "$rc" "google/benchmark without --force: exit status (stderr: $err)"
+	assert_contains "$err" "its context has none of the fields compared" "the message"
+	run "$BOXBENCH" compare --force --markdown "$BB_TMP/gb-old.json" "$BB_TMP/gb-new.json"
 	assert_eq 0 "$rc" "google/benchmark: exit status (stderr: $err)"
 	assert_contains "$out" '| `BM_Sort/1024` | 10.03 us | 5.01 us | -50.0% |' "markdown row"
 	assert_contains "$out" "improvement |" "markdown verdict"
@@ -181,4 +189,112 @@ test_normalize_judges_rows_against_the_machine_shift() {
 	run "$BOXBENCH" compare --normalize --json "$base" "$slow"
 	assert_eq 1.3 "$(jq '.shift * 1000 | round / 1000' <<<"$out")" "shift in --json"
 	assert_eq true "$(jq .normalized <<<"$out")" "normalized in --json"
+}
+
+# A boxbench file whose context was dropped cannot be checked against one that has it: the
+# differences it would show are unknown, so it is refused like a difference (exit 3).
+test_a_missing_context_is_refused_unless_forced() {
+	local a b
+	a=$(six_reps noctx-a)
+	b=$(six_reps noctx-b 'del(.context)')
+	run "$BOXBENCH" compare "$a" "$b"
+	assert_eq 3 "$rc" "exit status when NEW has no context (stderr: $err)"
+	assert_eq "" "$out" "stdout when refused"
+	assert_contains "$err" "cannot check the conditions" "the message"
+	assert_contains "$err" "$b (new): it has no context" "the message names the file"
+	run "$BOXBENCH" compare "$b" "$a"
+	assert_eq 3 "$rc" "exit status when OLD has no context"
+	assert_contains "$err" "$b (old): it has no context" "the message names the file"
+	run "$BOXBENCH" compare --force "$a" "$b"
+	assert_eq 0 "$rc" "exit status with --force (stderr: $err)"
+	assert_contains "$err" "comparing anyway (--force)" "the --force message"
+	assert_contains "$out" "lookup/depth:8/target:absent/cache:cold" "the table with --force"
+}
+
+# A time of zero or less would make any old time look like a regression and any new one an
+# improvement; one too large to be a time (here 1e300 s, infinite in ns) breaks the means.
+test_non_positive_and_endless_times_are_refused() {
+	local good bad f why
+	good=$(six_reps times-good)
+	six_reps times-zero '.benchmarks[2].real_time = 0' >/dev/null
+	six_reps times-negative '.benchmarks[4].real_time = -5' >/dev/null
+	six_reps times-huge '.benchmarks[1].real_time = 1e300 | .benchmarks[1].time_unit = "s"' \
+		>/dev/null
+	for f in "zero:benchmarks[2] (mount/driver:overlay/api:fsconfig/depth:8/op:mount) has a time of 0 ns" \
+		"negative:benchmarks[4] (lookup/depth:8/target:absent/cache:cold) has a time of -5 ns" \
+		"huge:benchmarks[1] (mount/driver:overlay/api:fsconfig/depth:8/op:mount) has a time of inf ns"; do
+		bad=$BB_TMP/times-${f%%:*}.json why=${f#*:}
+		for order in "$good $bad" "$bad $good"; do
+			run "$BOXBENCH" compare --force $order
+			assert_eq 2 "$rc" "exit status for ${f%%:*} times ($order; stdout: $out)"
+			assert_eq "" "$out" "stdout for ${f%%:*} times"
+			assert_contains "$err" "$bad: $why" "the message names the file, the row and the value"
+		done
+	done
+	jq -n '{results: [{command: "c", times: [0.1, 0.1, -0.001, 0.1, 0.1]}]}' >"$BB_TMP/hf-neg.json"
+	run "$BOXBENCH" compare --force "$BB_TMP/hf-neg.json" "$BB_TMP/hf-neg.json"
+	assert_eq 2 "$rc" "exit status for a negative hyperfine time"
+	assert_contains "$err" "results[0].times[2] (c) has a time of -1e+06 ns" "the message"
+}
+
+# Names go to a terminal and into a CI comment: an escape sequence is refused, not printed.
+test_names_with_control_characters_are_refused() {
+	local good bad
+	good=$(six_reps ctl-good)
+	bad=$(six_reps ctl-bad '.benchmarks[3].name = "lookup/\u001b[2J\u001b]0;pwned\u0007"')
+	run "$BOXBENCH" compare "$good" "$bad"
+	assert_eq 2 "$rc" "exit status (stdout: $out)"
+	assert_contains "$err" "$bad: benchmarks[3] has a name with a control character (byte 0x1b at offset 7)" \
+		"the message"
+	grep -q $'\e' <<<"$out$err" && fail "an escape character was printed"
+	return 0
+}
+
+# hyperfine's names are shell commands, with '|' and '`': each Markdown row keeps its six cells
+# and shows the command whole, in a code span.
+test_markdown_rows_keep_their_cells() {
+	jq -n '{results: [{command: "cat x | wc -l", times: [1, 1, 1, 1, 1]},
+		{command: "echo `date` ``x``", times: [1, 1, 1, 1, 1]}]}' >"$BB_TMP/hf-md.json"
+	run "$BOXBENCH" compare --force --markdown "$BB_TMP/hf-md.json" "$BB_TMP/hf-md.json"
+	assert_eq 0 "$rc" "exit status (stderr: $err)"
+	printf '%s\n' "$out" >"$BB_TMP/md.txt"
+	/usr/bin/python3 - "$BB_TMP/md.txt" <<-'PYEOF' || fail "the Markdown table: $out"
+		import re, sys
+		rows = [l for l in open(sys.argv[1]).read().splitlines()
+		        if l.startswith("| ") and "median" not in l]
+		assert len(rows) == 2, rows
+		names = []
+		for row in rows:
+		    # GFM splits cells at '|' not escaped by a backslash, even inside code spans.
+		    cells = re.split(r"(?<!\\)\|", row)[1:-1]
+		    assert len(cells) == 6, (row, cells)
+		    code = cells[0].strip().replace("\\|", "|")
+		    fence = re.match(r"`+", code).group(0)
+		    assert code.endswith(fence), code
+		    inner = code[len(fence):-len(fence)]
+		    assert fence not in inner, (fence, inner)
+		    names.append(inner.strip() if inner.startswith(" ") and inner.endswith(" ") else inner)
+		assert names == ["cat x | wc -l", "echo `date` ``x``"], names
+	PYEOF
+}
+
+# Files of 100,000 rows: reading and pairing take linear time (they took more than two minutes
+# on 9fe45da, which searched the names one by one).
+test_many_rows_compare_in_linear_time() {
+	local t0 s
+	/usr/bin/python3 - "$BB_TMP" <<-'PYEOF'
+		import json, sys
+		for side, scale in (("big-old", 1.0), ("big-new", 1.1)):
+		    rows = [{"name": "BM_%06d" % i, "run_type": "iteration", "real_time": 100.0 * scale,
+		             "time_unit": "ns"} for i in range(100000)]
+		    json.dump({"context": {"kernel_release": "6.1"}, "benchmarks": rows},
+		              open("%s/%s.json" % (sys.argv[1], side), "w"))
+	PYEOF
+	t0=$(date +%s)
+	run timeout 90 "$BOXBENCH" compare --json "$BB_TMP/big-old.json" "$BB_TMP/big-new.json"
+	s=$(($(date +%s) - t0))
+	assert_eq 0 "$rc" "exit status (stderr: $err)"
+	assert_eq 100000 "$(jq .summary.unstable <<<"$out")" "rows compared (1 sample each: unstable)"
+	[ "$s" -le 45 ] || fail "comparing 100,000 rows took $s s"
+	rm -f "$BB_TMP"/big-{old,new}.json
 }

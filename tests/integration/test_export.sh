@@ -174,3 +174,79 @@ test_bad_input_exits_2_and_writes_nothing() {
 	[ ! -e "$BB_TMP/out.json" ] || fail "unknown format: an output was written"
 	rm -f "$BB_TMP"/{empty,truncated,no-rows,future}.json
 }
+
+# Names made to break the text format: a line break and '# EOF' in the scenario (which reaches
+# the HELP line) and in the case, quotes, backslashes, a CR, and two scenarios ('a.b', 'a_b')
+# that one metric name must hold. prometheus_client's parser reads it whole, and the case
+# labels come back as they were (the CR, which has no escape, as U+FFFD).
+test_openmetrics_of_hostile_names_parses() {
+	"$PY" -c 'import prometheus_client' 2>/dev/null ||
+		skip "python3-prometheus-client is not installed (apt-get install python3-prometheus-client)"
+	jq '.benchmarks |= ([.[] | select(.run_type == "iteration")] as $it
+		| [$it[] | .name = "x\n# EOF\nboxbench_fake 1/q\"uo\\te\r\n# EOF"]
+		+ [$it[] | .name = "a.b/one"] + [$it[] | .name = "a_b/two"])' "$export_example" \
+		>"$BB_TMP/hostile.json"
+	run "$BOXBENCH" export "$BB_TMP/hostile.json" --format openmetrics --out "$BB_TMP/h.prom"
+	assert_eq 0 "$rc" "export of hostile names (stderr: $err)"
+	run "$PY" - "$BB_TMP/h.prom" <<-'PYEOF'
+		import sys
+		from prometheus_client.openmetrics.parser import text_string_to_metric_families
+		fams = {f.name: f for f in text_string_to_metric_families(open(sys.argv[1]).read())}
+		assert set(fams) == {"boxbench_x___EOF_boxbench_fake_1_duration_seconds",
+		                     "boxbench_a_b_duration_seconds", "boxbench_host_info"}, set(fams)
+		cases = {s.labels["case"] for f in fams.values() for s in f.samples if "case" in s.labels}
+		assert cases == {"q\"uo\\te\ufffd\n# EOF", "one", "two"}, cases
+		print("ok")
+	PYEOF
+	assert_eq 0 "$rc" "the OpenMetrics parser (stderr: $err)"
+	rm -f "$BB_TMP/hostile.json" "$BB_TMP/h.prom"
+}
+
+# A spreadsheet runs a cell that starts with = + - or @ as a formula: such a name (only a
+# crafted file has one) is written with a leading ', and reads back as text.
+test_csv_names_never_start_a_formula() {
+	jq '.benchmarks |= map(.name |= sub("^mount"; "=HYPERLINK(\"http://x\")"))' "$export_example" \
+		>"$BB_TMP/formula.json"
+	run "$BOXBENCH" export "$BB_TMP/formula.json" --format csv
+	assert_eq 0 "$rc" "export (stderr: $err)"
+	run "$PY" -c 'import csv, sys; rows = list(csv.reader(sys.stdin))
+print(sorted({r[0][0] for r in rows[1:]}))' <<<"$out"
+	assert_eq "[\"'\", 'l']" "$out" "the first characters of the names"
+	rm -f "$BB_TMP/formula.json"
+}
+
+test_times_that_are_no_times_are_refused() {
+	local bad why
+	jq '.benchmarks[0].real_time = 0' "$export_example" >"$BB_TMP/t-zero.json"
+	jq '.benchmarks[1].real_time = 1e300' "$export_example" >"$BB_TMP/t-huge.json"
+	jq '.benchmarks[2].kernel_ns = -1' "$export_example" >"$BB_TMP/t-kernel.json"
+	for bad in "zero:benchmarks[0] ('mount/driver:overlay/api:fsconfig/depth:8/op:mount') has real_time 0" \
+		"huge:benchmarks[1] ('mount/driver:overlay/api:fsconfig/depth:8/op:mount') has real_time 1e+300" \
+		"kernel:benchmarks[2] ('mount/driver:overlay/api:fsconfig/depth:8/op:mount') has kernel_ns -1"; do
+		why=${bad#*:} bad=$BB_TMP/t-${bad%%:*}.json
+		run "$BOXBENCH" export "$bad" --format csv --out "$BB_TMP/t.csv"
+		assert_eq 2 "$rc" "exit status for $bad"
+		assert_contains "$err" "$bad: $why" "the message names the file, the row and the value"
+		[ ! -e "$BB_TMP/t.csv" ] || fail "$bad: an output was written"
+	done
+	rm -f "$BB_TMP"/t-*.json
+}
+
+# 100,000 cases load and export in linear time (9fe45da searched them one by one, and the
+# OpenMetrics writer grouped them pair by pair: more than a minute).
+test_many_cases_export_in_linear_time() {
+	local t0 s
+	"$PY" - "$BB_TMP/many.json" <<-'PYEOF'
+		import json, sys
+		rows = [{"name": "lookup/n:%06d" % i, "run_type": "iteration", "real_time": 100.0,
+		         "source": "wall"} for i in range(100000)]
+		json.dump({"context": {"schema_version": 1}, "benchmarks": rows}, open(sys.argv[1], "w"))
+	PYEOF
+	t0=$(date +%s)
+	run timeout 90 "$BOXBENCH" export "$BB_TMP/many.json" --format openmetrics --out "$BB_TMP/m.prom"
+	s=$(($(date +%s) - t0))
+	assert_eq 0 "$rc" "exit status (stderr: $err)"
+	assert_eq 100000 "$(grep -c '_count{' "$BB_TMP/m.prom")" "histograms written"
+	[ "$s" -le 45 ] || fail "exporting 100,000 cases took $s s"
+	rm -f "$BB_TMP/many.json" "$BB_TMP/m.prom"
+}

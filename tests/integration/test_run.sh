@@ -43,6 +43,8 @@ test_run_writes_nothing_when_it_cannot_run() {
 	[ -z "$(ls -A "$d")" ] || { rm -rf "$d"; fail "a refused run wrote $(ls "$d")"; }
 	run "$BOXBENCH" run --suite quick --scenario start --out "$d/no/such/dir/r.json"
 	rm -rf "$d"
-	assert_eq 1 "$rc" "run with an unwritable --out"
-	assert_contains "$err" "cannot write results" "unwritable --out message"
+	# Refused before anything is measured (test_output_paths.sh has the other cases).
+	assert_eq 2 "$rc" "run with an unwritable --out"
+	assert_contains "$err" "--out: cannot open $d/no: ENOENT (it does not exist" \
+		"unwritable --out message"
 }
