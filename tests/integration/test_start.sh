@@ -328,11 +328,16 @@ in_chroot() { # MODE CMD...
 	rm -rf "$root"
 }
 
-test_start_in_a_chroot_finds_its_agent() {
+test_start_and_run_in_a_chroot_find_their_agent() {
 	in_chroot bind /bin/boxbench start --json --cache-dir /var/tmp/cache pid rootfs
 	assert_eq 0 "$rc" "start in a chroot (stderr: $err)"
 	assert_eq 1 "$(jq -r '.ops[0].value' <<<"$out")" "pid inside, started from a chroot"
 	assert_eq overlay "$(jq -r .rootfs_type <<<"$out")" "the container's / from a chroot"
+	# tmpfs: the chroot has no mkfs for the default ext4 store.
+	in_chroot bind /bin/boxbench run --suite quick --backing tmpfs --scenario start \
+		--repetitions 1 --warmup 0 --out /tmp/r.json
+	assert_eq 0 "$rc" "run in a chroot (stderr: $err)"
+	assert_contains "$out" "start/driver:overlay/depth:8/netns:yes" "run's start cases in a chroot"
 }
 
 test_start_in_a_chroot_that_is_no_mount_point_says_why() {
