@@ -157,8 +157,9 @@ static bool mountinfo_has_dev(const char *mountinfo, unsigned major, unsigned mi
 	return found;
 }
 
-/* A process whose mount namespace has the device mounted: "pid 123 (boxbench-agent)". Each
- * namespace is read once. False when no namespace any process is in has it. */
+/* A live process whose mount namespace has the device mounted: "pid 123 (boxbench-agent)".
+ * Each namespace is read once; one whose process is exiting is going with it. False when no
+ * namespace a live process is in has it. */
 static bool loop_mounted_by(const struct loopdev_info *lo, char *who, size_t len)
 {
 	struct ns_seen *seen = calloc(1, sizeof(*seen));
@@ -173,7 +174,7 @@ static bool loop_mounted_by(const struct loopdev_info *lo, char *who, size_t len
 		size_t i;
 
 		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
-		if (pid <= 0 || stat(path, &st) < 0)
+		if (pid <= 0 || stat(path, &st) < 0 || !pid_alive(pid))
 			continue;
 		for (i = 0; i < seen->n && seen->ino[i] != st.st_ino; i++)
 			;
