@@ -151,10 +151,13 @@ int backing_fs_mount(struct backing_fs_mount *m, enum backing_fs fs, const char 
 			      "a %s image of %llu bytes is too small: mkfs.%s needs %llu MiB "
 			      "(the image is sparse: a bigger one costs nothing)",
 			      name, size_bytes, name, fs_info[fs].min_size / MiB);
-	if (!image_dir || strlen(image_dir) + 32 >= sizeof(m->image))
+	if (!image_dir || strlen(image_dir) + 48 >= sizeof(m->image))
 		return bb_err(err, EINVAL, "a %s image needs a dir (path under %zu characters)",
-			      name, sizeof(m->image) - 32);
-	snprintf(m->image, sizeof(m->image), "%s/boxbench-%s.XXXXXX.img", image_dir, name);
+			      name, sizeof(m->image) - 48);
+	/* The pid in the name tells `boxbench cleanup` whose loop device it is, however the
+	 * path to it reads by then. */
+	snprintf(m->image, sizeof(m->image), "%s/boxbench-%s-%d.XXXXXX.img", image_dir, name,
+		 (int)getpid());
 	fd = mkostemps(m->image, 4, O_CLOEXEC);
 	if (fd < 0) {
 		e = bb_err(err, errno, "cannot create a %s image in %s: %s", name, image_dir,

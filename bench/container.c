@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "agent/protocol.h"
 #include "fsutil.h"
 #include "rootfs_mountpoints.h"
+#include "stop.h"
 
 #define CHILD_FAILED 125
 #define ID_MAP_RANGE 65536
@@ -62,22 +64,43 @@ int container_open_agent(struct bb_error *err)
 		return fd;
 	}
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		*strrchr(self, '/') = '\0';
-		snprintf(path, sizeof(path), "%s/boxbench-agent", self);
-		/* No O_CLOEXEC: the agent's exec op re-executes itself through this fd. */
-		fd = open(path, O_RDONLY);
-		if (fd >= 0)
-			return fd;
-		snprintf(path, sizeof(path), "%s/../lib/boxbench/boxbench-agent", self);
-		fd = open(path, O_RDONLY);
-		if (fd >= 0)
-			return fd;
-	}
+	if (n <= 0)
+		return bb_err(
+			err, n < 0 ? errno : ENOENT,
+			"cannot find boxbench-agent: /proc/self/exe does not say where boxbench "
+			"is (%s; is /proc mounted?); point BOXBENCH_AGENT at the agent",
+			errno_name(n < 0 ? errno : ENOENT));
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	snprintf(path, sizeof(path), "%s/boxbench-agent", self);
+	/* No O_CLOEXEC: the agent's exec op re-executes itself through this fd. */
+	fd = open(path, O_RDONLY);
+	if (fd >= 0)
+		return fd;
+	snprintf(path, sizeof(path), "%s/../lib/boxbench/boxbench-agent", self);
+	fd = open(path, O_RDONLY);
+	if (fd >= 0)
+		return fd;
 	return bb_err(err, ENOENT,
-		      "cannot find boxbench-agent next to boxbench or in ../lib/boxbench: build it "
-		      "with 'make' or point BOXBENCH_AGENT at it");
+		      "cannot find boxbench-agent in %s or %s/../lib/boxbench: build it with "
+		      "'make' or point BOXBENCH_AGENT at it",
+		      self, self);
+}
+
+int container_spec_check(const struct container_spec *spec, struct bb_error *err)
+{
+	/* proc's superblock belongs to the user namespace that owns the mounter's pid namespace,
+	 * and only a CAP_SYS_ADMIN there may mount it: root of a new user namespace is that only
+	 * for a pid namespace made with it, never for the host's. */
+	if (spec->userns && !(spec->namespaces & CLONE_NEWPID))
+		return bb_err(
+			err, EINVAL,
+			"a user namespace needs a pid namespace of its own here: the "
+			"container mounts /proc, and the kernel lets root of a user namespace "
+			"mount proc only for a pid namespace that user namespace owns (the "
+			"host's belongs to the initial one, so the mount fails with EPERM); "
+			"add pid: --ns user,pid");
+	return 0;
 }
 
 /* ---- the child, between clone3() and execve() ---------------------------------------- */
@@ -120,6 +143,14 @@ static __attribute__((noreturn)) void child_fail(int fd, int e, const char *msg)
 	_exit(CHILD_FAILED);
 }
 
+/* The sync pipe has no writer left: the harness is gone. */
+static bool harness_gone(int sync_fd)
+{
+	struct pollfd p = { .fd = sync_fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) != 0 && (p.revents & (POLLHUP | POLLERR));
+}
+
 static __attribute__((noreturn)) void child_main(struct child_ctx *c)
 {
 	const struct container_spec *spec = c->spec;
@@ -133,14 +164,20 @@ static __attribute__((noreturn)) void child_main(struct child_ctx *c)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (read(c->sync_fd, &go, 1) != 1)
 		_exit(CHILD_FAILED); /* the harness gave up on us */
-	close(c->sync_fd);
 
 	if (spec->userns) {
 		/* Become root of the new namespace (uid_base outside): files created in the
 		 * upper layer then belong to a mapped uid. */
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 || setgroups(0, NULL) < 0)
 			child_fail(c->report_fd, errno, "cannot become root in the user namespace");
+		/* A change of uid clears the parent-death signal: set it again, then check that
+		 * the harness did not die in between (it holds the sync pipe's write end open
+		 * until it has reaped us). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (harness_gone(c->sync_fd))
+			_exit(CHILD_FAILED);
 	}
+	close(c->sync_fd);
 
 	t = now_ns();
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -247,16 +284,29 @@ static int parse_line(struct container_result *res, const char *line,
 	return 0;
 }
 
-/* Reads the child's and the agent's lines until the last of them closes the pipe. */
+/* Reads the child's and the agent's lines until the last of them closes the pipe, or a stop
+ * is asked for (-EINTR): an agent told to sleep for an hour must not hold up a Ctrl-C. */
 static int read_reports(int fd, struct container_result *res, unsigned long long *agent_done)
 {
+	struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
+			       { .fd = stop_fd(), .events = POLLIN } };
 	char buf[8192];
 	size_t used = 0;
 
 	for (;;) {
-		ssize_t n = read(fd, buf + used, sizeof(buf) - 1 - used);
+		ssize_t n;
 		char *line, *nl;
 
+		if (stop_requested())
+			return -EINTR;
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (!p[0].revents)
+			continue;
+		n = read(fd, buf + used, sizeof(buf) - 1 - used);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -291,6 +341,8 @@ int container_run(const struct container_spec *spec, struct container_result *re
 
 	memset(res, 0, sizeof(*res));
 	memset(&rfs, 0, sizeof(rfs));
+	if ((e = container_spec_check(spec, err)))
+		return e;
 	e = spec->driver->driver->prepare(spec->driver, spec->stack, spec->dir,
 					  spec->userns ? spec->uid_base : 0, &rfs, err);
 	if (e) {
@@ -311,7 +363,6 @@ int container_run(const struct container_spec *spec, struct container_result *re
 		have_cg = true;
 		res->phase[PHASE_CGROUP] = (struct phase_span){ t, now_ns() };
 		cgfd = cgroup_v2_dirfd(&cg);
-		res->cgroup_id = cgroup_v2_id(&cg);
 		res->cgroup_id = cgroup_v2_id(&cg);
 	}
 
@@ -364,15 +415,18 @@ int container_run(const struct container_spec *spec, struct container_result *re
 			goto kill;
 		res->phase[PHASE_ATTACH] = (struct phase_span){ t, now_ns() };
 	}
+	/* sync[1] stays open until the child is reaped: the child checks it (harness_gone). */
 	if (write(sync[1], "g", 1) != 1) {
 		e = bb_err(err, errno, "cannot release the container: %s", errno_name(errno));
 		goto kill;
 	}
-	close(sync[1]);
-	sync[1] = -1;
 
 	if ((e = read_reports(report[0], res, &agent_done)) < 0) {
-		bb_err(err, -e, "out of memory reading the container's reports");
+		if (e == -EINTR)
+			bb_err(err, EINTR, "stopped by %s while the container ran; it was killed",
+			       stop_signal_name());
+		else
+			bb_err(err, -e, "cannot read the container's reports: %s", errno_name(-e));
 		goto kill;
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -92,9 +92,15 @@ struct container_result {
  * running executable, else the installed one. Returns the fd or a negative errno. */
 int container_open_agent(struct bb_error *err);
 
+/* Whether the kernel can start a container of this spec at all (a user namespace needs its own
+ * pid namespace for /proc): 0, or -EINVAL with the reason and the fix. container_run() checks
+ * it first; callers check it early to refuse options before any work. */
+int container_spec_check(const struct container_spec *spec, struct bb_error *err);
+
 /* Starts the container, runs its agent to the end, tears it down. Returns 0 when the
  * container ran (it may still have failed or been killed: see result), or a negative errno
- * when it could not be started; in either case nothing of it is left behind. */
+ * when it could not be started (-EINTR when a stop, stop.h, ended it); in either case nothing
+ * of it is left behind. */
 int container_run(const struct container_spec *spec, struct container_result *res,
 		  struct bb_error *err);
 void container_result_free(struct container_result *res);

@@ -1,7 +1,8 @@
 /* What killed runs leave behind on the host, found and removed for `boxbench cleanup`: work
- * and scratch dirs named boxbench-<what>-<pid>[.XXXXXX], and half-built stacks
- * <key>.building.<pid>, whose pid no longer runs. A live run's dirs are never touched (they
- * may hold mounts in its private namespace). Cgroups are cgroup_cleanup_leftovers()'. */
+ * and scratch dirs named boxbench-<what>-<pid>[.XXXXXX], half-built stacks
+ * <key>.building.<pid>, and loop devices whose image is such a run's, whose pid no longer
+ * runs. A live run's things are never touched (they may hold mounts in its private namespace).
+ * Cgroups are cgroup_cleanup_leftovers()'. */
 #ifndef BOXBENCH_LEFTOVERS_H
 #define BOXBENCH_LEFTOVERS_H
 
@@ -25,5 +26,27 @@ int leftovers_remove(const char *dir, bool dry_run, struct leftover_list *found,
 /* Appends path (cut at 511 bytes); -ENOMEM. */
 int leftover_list_add(struct leftover_list *l, const char *path);
 void leftover_list_free(struct leftover_list *l);
+
+/* A dead run's loop device, and what became of it. */
+struct leftover_loop {
+	char device[32]; /* /dev/loopN */
+	char backing[512]; /* its image, as /sys/block/loopN/loop/backing_file shows it */
+	int pid; /* the run that made it; 0 when its image does not say */
+	bool detached;
+	char why[400]; /* when not detached (and not a dry run): what holds it, what to do */
+};
+
+struct leftover_loop_list {
+	struct leftover_loop *items;
+	size_t n;
+};
+
+/* Lists the loop devices whose image is a dead run's and, unless dry_run, detaches each:
+ * at once when nothing holds it, or after the file system on it is written back by the last
+ * process of its namespace as that exits (waited for, up to a few seconds). One still held
+ * (mounted in a live process's namespace, say) is listed with why. A device whose image has
+ * boxbench's name but no pid is listed and left alone. */
+int leftover_loops_remove(bool dry_run, struct leftover_loop_list *found, struct bb_error *err);
+void leftover_loop_list_free(struct leftover_loop_list *l);
 
 #endif

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <linux/loop.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -146,36 +147,127 @@ void loopdev_detach(struct loopdev *lo)
 	lo->path[0] = '\0';
 }
 
-int loopdev_find_backing(const char *backing)
+/* The sysfs file of /dev/loopN's attribute attr, read to its first line; false when absent
+ * (backing_file is, while the device is unbound). */
+static bool loop_sysfs(int nr, const char *attr, char *buf, size_t len)
 {
-	size_t len = strlen(backing);
+	char path[96];
+	bool ok;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/block/loop%d/%s", nr, attr);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	ok = fgets(buf, (int)len, f) != NULL;
+	fclose(f);
+	if (ok)
+		buf[strcspn(buf, "\n")] = '\0';
+	return ok;
+}
+
+static void loop_info_read(struct loopdev_info *lo)
+{
+	char path[32], line[32];
+	struct loop_info64 info;
+	int fd;
+
+	if (loop_sysfs(lo->nr, "loop/autoclear", line, sizeof(line)))
+		lo->autoclear = atoi(line) != 0;
+	if (loop_sysfs(lo->nr, "dev", line, sizeof(line)))
+		sscanf(line, "%u:%u", &lo->major, &lo->minor);
+	/* Opening the device only counts as one more holder while it is open. */
+	snprintf(path, sizeof(path), "/dev/loop%d", lo->nr);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (ioctl(fd, LOOP_GET_STATUS64, &info) == 0)
+		snprintf(lo->name, sizeof(lo->name), "%.*s", (int)sizeof(info.lo_file_name),
+			 (const char *)info.lo_file_name);
+	close(fd);
+}
+
+int loopdev_each(int (*fn)(const struct loopdev_info *lo, void *arg), void *arg)
+{
+	struct loopdev_info *lo = malloc(sizeof(*lo));
 	struct dirent *de;
-	int found = -ENOENT;
+	int r = 0;
 	DIR *dir;
 
+	if (!lo)
+		return -ENOMEM;
 	dir = opendir("/sys/block");
-	if (!dir)
-		return -errno;
-	while (found < 0 && (de = readdir(dir))) {
-		char path[300], line[4200];
+	if (!dir) {
+		r = -errno;
+		free(lo);
+		return r;
+	}
+	while (!r && (de = readdir(dir))) {
 		int nr;
-		FILE *f;
 
 		if (sscanf(de->d_name, "loop%d", &nr) != 1)
 			continue;
-		snprintf(path, sizeof(path), "/sys/block/%s/loop/backing_file", de->d_name);
-		/* Absent while the device is unbound. */
-		f = fopen(path, "re");
-		if (!f)
+		memset(lo, 0, sizeof(*lo));
+		lo->nr = nr;
+		if (!loop_sysfs(nr, "loop/backing_file", lo->backing, sizeof(lo->backing)))
 			continue;
-		if (fgets(line, sizeof(line), f)) {
-			line[strcspn(line, "\n")] = '\0';
-			if (!strncmp(line, backing, len) &&
-			    (!line[len] || !strcmp(line + len, " (deleted)")))
-				found = nr;
-		}
-		fclose(f);
+		loop_info_read(lo);
+		r = fn(lo, arg);
 	}
 	closedir(dir);
-	return found;
+	free(lo);
+	return r;
+}
+
+struct find_backing {
+	const char *backing;
+	size_t len;
+};
+
+static int backing_matches(const struct loopdev_info *lo, void *arg)
+{
+	const struct find_backing *f = arg;
+	const char *rest = lo->backing + f->len;
+
+	if (strncmp(lo->backing, f->backing, f->len) || (*rest && strcmp(rest, " (deleted)")))
+		return 0;
+	return lo->nr + 1; /* nonzero, even for loop0 */
+}
+
+int loopdev_find_backing(const char *backing)
+{
+	struct find_backing f = { backing, strlen(backing) };
+	int r = loopdev_each(backing_matches, &f);
+
+	return r > 0 ? r - 1 : r < 0 ? r : -ENOENT;
+}
+
+bool loopdev_bound(int nr)
+{
+	char line[8];
+
+	return loop_sysfs(nr, "loop/backing_file", line, sizeof(line));
+}
+
+int loopdev_clear(int nr, int wait_ms)
+{
+	char path[32];
+	int fd, e = 0;
+
+	snprintf(path, sizeof(path), "/dev/loop%d", nr);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ENXIO ? 0 : -errno;
+	/* ENXIO: it came unbound meanwhile. */
+	if (ioctl(fd, LOOP_CLR_FD, 0) < 0 && errno != ENXIO)
+		e = -errno;
+	close(fd);
+	if (e)
+		return e;
+	for (int waited = 0; loopdev_bound(nr); waited += 50) {
+		if (waited >= wait_ms)
+			return -EBUSY;
+		usleep(50 * 1000);
+	}
+	return 0;
 }

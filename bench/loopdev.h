@@ -36,4 +36,30 @@ void loopdev_detach(struct loopdev *lo);
  * deleted since), or -ENOENT if none is. */
 int loopdev_find_backing(const char *backing);
 
+/* A bound loop device, as the kernel shows it. */
+struct loopdev_info {
+	int nr;
+	unsigned major, minor;
+	/* /sys/block/loopN/loop/backing_file: the image's path as this process sees it (from
+	 * the root of its file system when the mount holding it is in no namespace of ours),
+	 * with " (deleted)" once unlinked. */
+	char backing[4096];
+	char name[64]; /* what the attacher recorded (lo_file_name: boxbench puts the path) */
+	bool autoclear;
+};
+
+/* Calls fn for every bound loop device; stops at fn's first nonzero return and returns it, or
+ * 0. A negative errno when /sys/block cannot be listed. */
+int loopdev_each(int (*fn)(const struct loopdev_info *lo, void *arg), void *arg);
+
+/* Whether /dev/loopN is bound to a file. */
+bool loopdev_bound(int nr);
+
+/* Asks the kernel to detach /dev/loopN (LOOP_CLR_FD). It does so at once when nothing else has
+ * the device open; otherwise it only marks it autoclear, and the device goes with its last
+ * holder: a mount in some namespace, or an open file. Waits up to wait_ms for that. Returns 0
+ * once the device is unbound, -EBUSY while something still holds it, or another negative
+ * errno. */
+int loopdev_clear(int nr, int wait_ms);
+
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "spawn.h"
 
 #define HOLDER_TIMEOUT_MS 30000 /* 1000 mounts take well under a second */
 
@@ -51,7 +52,7 @@ int mntns_hold_mounts(const char *dir, unsigned n, int *fd, struct bb_error *err
 	struct holder_msg m = { 0 };
 	int rep[2], hold[2], e;
 	char path[4200];
-	pid_t pid;
+	pid_t pid, parent;
 
 	*fd = -1;
 	if (n && (e = mkdir_p(dir, 0755, err)))
@@ -72,8 +73,10 @@ int mntns_hold_mounts(const char *dir, unsigned n, int *fd, struct bb_error *err
 		close(rep[1]);
 		return e;
 	}
+	parent = getpid();
 	pid = fork();
 	if (pid == 0) {
+		spawn_die_with_parent(parent);
 		close(rep[0]);
 		close(hold[1]);
 		holder(dir, n, rep[1], hold[0]);

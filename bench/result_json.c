@@ -110,6 +110,10 @@ static json_t *context_json(const struct run_ctx *ctx, const struct run_meta *me
 	json_object_set_new(c, "warmup", json_integer(meta->warmup));
 	json_object_set_new(c, "case_order", json_string("interleaved-random"));
 	json_object_set_new(c, "wall_time_s", json_real(meta->wall_time_s));
+	if (meta->partial) {
+		json_object_set_new(c, "partial", json_true());
+		json_object_set_new(c, "partial_reason", json_string(meta->partial));
+	}
 	return c;
 }
 

@@ -9,10 +9,11 @@
 #include "scenario.h"
 
 struct run_meta {
-	double wall_time_s;  /* the whole run */
+	double wall_time_s; /* the whole run */
 	unsigned repetitions, warmup;
-	const char *driver;  /* "overlay" */
+	const char *driver; /* "overlay" */
 	const char *overlay_options;
+	const char *partial; /* why the run stopped before the end; NULL when it ran to the end */
 };
 
 /* Builds the result document (the caller json_decref()s it). */

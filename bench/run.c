@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "annotate.h"
+#include "stop.h"
 
 static const struct {
 	const char *name;
@@ -61,8 +62,9 @@ int run_plan(const struct run_ctx *ctx, const char *const *names, size_t n_names
 			return bb_err_wrap(err, "cannot plan the %s scenario", scenarios[i]->name);
 	}
 	if (!cases->n)
-		return bb_err(err, EINVAL, "nothing to run: the scenarios and options chosen "
-					   "give no case");
+		return bb_err(err, EINVAL,
+			      "nothing to run: the scenarios and options chosen "
+			      "give no case");
 	return 0;
 }
 
@@ -90,16 +92,34 @@ static int add_sample(struct bench_case *c, const struct sample *s)
 	return 0;
 }
 
-static void case_fail(struct run_ctx *ctx, struct bench_case *c, const struct bb_error *e,
-		      bool set_up)
+static void case_teardown(struct run_ctx *ctx, struct bench_case *c)
 {
-	snprintf(c->error, sizeof(c->error), "%s", e->msg[0] ? e->msg : "failed");
-	if (set_up && c->scenario->teardown)
+	if (c->set_up && c->scenario->teardown)
 		c->scenario->teardown(ctx, c);
+	c->set_up = false;
 }
 
-int run_execute(struct run_ctx *ctx, struct case_list *cases, run_progress_fn progress,
-		void *arg, struct bb_error *err)
+static void case_fail(struct run_ctx *ctx, struct bench_case *c, const struct bb_error *e)
+{
+	snprintf(c->error, sizeof(c->error), "%s", e->msg[0] ? e->msg : "failed");
+	case_teardown(ctx, c);
+}
+
+/* After a stop, a case with no measured iteration says so instead of showing no samples. */
+static void mark_unmeasured(struct case_list *cases)
+{
+	for (size_t i = 0; i < cases->n; i++) {
+		struct bench_case *c = &cases->items[i];
+
+		if (!c->error[0] && !c->n_samples)
+			snprintf(c->error, sizeof(c->error),
+				 "not measured: the run was stopped by %s first",
+				 stop_signal_name());
+	}
+}
+
+int run_execute(struct run_ctx *ctx, struct case_list *cases, run_progress_fn progress, void *arg,
+		struct bb_error *err)
 {
 	const struct run_config *cfg = ctx->cfg;
 	unsigned reps = cfg->repetitions ? cfg->repetitions : suite_repetitions(cfg->suite);
@@ -107,13 +127,15 @@ int run_execute(struct run_ctx *ctx, struct case_list *cases, run_progress_fn pr
 	unsigned long long rng = cfg->seed;
 	size_t n = 0, total;
 	size_t *order;
+	int rc = 0;
 
-	for (size_t i = 0; i < cases->n; i++) {
+	for (size_t i = 0; i < cases->n && !stop_requested(); i++) {
 		struct bench_case *c = &cases->items[i];
 		struct bb_error e = { 0 };
 
-		if (c->scenario->setup && c->scenario->setup(ctx, c, &e) < 0)
-			case_fail(ctx, c, &e, true);
+		c->set_up = true;
+		if (c->scenario->setup && c->scenario->setup(ctx, c, &e) < 0 && !stop_requested())
+			case_fail(ctx, c, &e);
 	}
 	/* Set-up (building stacks) makes thousands of syscalls no sample is about. */
 	if (ctx->probes->sys) {
@@ -125,8 +147,10 @@ int run_execute(struct run_ctx *ctx, struct case_list *cases, run_progress_fn pr
 	 * first `warm` turns are its warm-up, wherever they land. */
 	total = cases->n * (size_t)(reps + warm);
 	order = malloc((total ? total : 1) * sizeof(*order));
-	if (!order)
-		return bb_err(err, ENOMEM, "out of memory scheduling %zu iterations", total);
+	if (!order) {
+		rc = bb_err(err, ENOMEM, "out of memory scheduling %zu iterations", total);
+		goto teardown;
+	}
 	for (size_t i = 0; i < cases->n; i++)
 		for (unsigned r = 0; r < reps + warm; r++)
 			order[n++] = i;
@@ -137,17 +161,23 @@ int run_execute(struct run_ctx *ctx, struct case_list *cases, run_progress_fn pr
 		order[j] = t;
 	}
 
-	for (size_t i = 0; i < n; i++) {
+	/* A stop is taken between iterations. The one it arrived in is dropped: the handler ran
+	 * inside its span, or a syscall of it returned EINTR. */
+	for (size_t i = 0; i < n && !stop_requested(); i++) {
 		struct bench_case *c = &cases->items[order[i]];
 		struct timed_span span = { 0 };
 		struct sample s;
 		struct bb_error e = { 0 };
+		int r;
 
 		if (c->error[0])
 			goto next;
 		memset(&s, 0, sizeof(s));
-		if (c->scenario->iterate(ctx, c, &s, &span, &e) < 0) {
-			case_fail(ctx, c, &e, true);
+		r = c->scenario->iterate(ctx, c, &s, &span, &e);
+		if (stop_requested())
+			break;
+		if (r < 0) {
+			case_fail(ctx, c, &e);
 			goto next;
 		}
 		if (ctx->probes->sys) {
@@ -160,20 +190,18 @@ int run_execute(struct run_ctx *ctx, struct case_list *cases, run_progress_fn pr
 		if (c->done_warmup < warm) {
 			c->done_warmup++;
 		} else if (add_sample(c, &s) < 0) {
-			free(order);
-			return bb_err(err, ENOMEM, "out of memory keeping samples");
+			rc = bb_err(err, ENOMEM, "out of memory keeping samples");
+			break;
 		}
 next:
 		if (progress)
 			progress(arg, i + 1, n, c);
 	}
 	free(order);
-
-	for (size_t i = 0; i < cases->n; i++) {
-		struct bench_case *c = &cases->items[i];
-
-		if (!c->error[0] && c->scenario->teardown)
-			c->scenario->teardown(ctx, c);
-	}
-	return 0;
+teardown:
+	for (size_t i = 0; i < cases->n; i++)
+		case_teardown(ctx, &cases->items[i]);
+	if (stop_requested())
+		mark_unmeasured(cases);
+	return rc;
 }

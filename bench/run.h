@@ -20,8 +20,10 @@ int run_plan(const struct run_ctx *ctx, const char *const *names, size_t n_names
 typedef void (*run_progress_fn)(void *arg, size_t done, size_t total, const struct bench_case *c);
 
 /* Runs every case. A case that fails records why in c->error and is dropped from the rest of
- * the run; the run itself fails only when it cannot go on at all. */
-int run_execute(struct run_ctx *ctx, struct case_list *cases, run_progress_fn progress,
-		void *arg, struct bb_error *err);
+ * the run; the run itself fails only when it cannot go on at all. A stop (stop.h) ends it
+ * between iterations: what was measured is kept, cases with no sample yet say they were not
+ * measured, and every case is torn down as at the end. */
+int run_execute(struct run_ctx *ctx, struct case_list *cases, run_progress_fn progress, void *arg,
+		struct bb_error *err);
 
 #endif

@@ -82,6 +82,7 @@ struct bench_case {
 	const char *extra_names[SAMPLE_EXTRA_MAX]; /* names of sample.extra[], ns each */
 	size_t n_extra;
 	void *priv; /* the scenario's state between setup and teardown */
+	bool set_up; /* setup was called (and teardown is still owed) */
 	struct sample *samples; /* measured iterations only */
 	size_t n_samples, cap_samples;
 	unsigned done_warmup;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "scenario.h"
+#include "spawn.h"
 
 extern const struct scenario scenario_cgroup;
 
@@ -175,13 +176,16 @@ static struct cgroup_hier *cg_session_hier(struct session *s, bool v2, int ctrl)
 /* The process attach moves: parked on a pipe until teardown. */
 static int cg_park(struct cg_state *st, struct bb_error *err)
 {
+	pid_t parent;
 	int fds[2];
 	char b;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return bb_err(err, errno, "cannot make a pipe: %s", errno_name(errno));
+	parent = getpid();
 	st->parked = fork();
 	if (st->parked == 0) {
+		spawn_die_with_parent(parent);
 		close(fds[1]);
 		while (read(fds[0], &b, 1) < 0 && errno == EINTR)
 			;

@@ -20,6 +20,7 @@
 #include "fsutil.h"
 #include "mntns_holder.h"
 #include "scenario.h"
+#include "spawn.h"
 
 extern const struct scenario scenario_ns;
 
@@ -306,7 +307,7 @@ static int ns_run_workers(struct run_ctx *ctx, struct bench_case *c, struct samp
 	unsigned n = (unsigned)c->arg[ARG_CONCURRENCY], started = 0;
 	struct ns_msg msgs[NS_MAX_WORKERS];
 	int rel[2] = { -1, -1 }, rep[2] = { -1, -1 }, e = 0;
-	pid_t pids[NS_MAX_WORKERS];
+	pid_t pids[NS_MAX_WORKERS], parent = getpid();
 	uint64_t first = ~0ULL, last = 0;
 
 	(void)ctx;
@@ -321,6 +322,7 @@ static int ns_run_workers(struct run_ctx *ctx, struct bench_case *c, struct samp
 		pid_t pid = fork();
 
 		if (pid == 0) {
+			spawn_die_with_parent(parent);
 			close(rel[1]);
 			close(rep[0]);
 			ns_worker(c, st->mntns_fd, rel[0], rep[1]);

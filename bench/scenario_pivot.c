@@ -24,6 +24,7 @@
 #include "fsutil.h"
 #include "mntns_holder.h"
 #include "scenario.h"
+#include "spawn.h"
 
 extern const struct scenario scenario_pivot;
 
@@ -243,13 +244,15 @@ static int pivot_iterate(struct run_ctx *ctx, struct bench_case *c, struct sampl
 	struct pivot_state *st = c->priv;
 	struct pivot_msg m = { 0 };
 	int rep[2], e = 0;
-	pid_t pid;
+	pid_t pid, parent;
 
 	(void)ctx;
 	if (pipe2(rep, O_CLOEXEC) < 0)
 		return bb_err(err, errno, "cannot make a pipe: %s", errno_name(errno));
+	parent = getpid();
 	pid = fork();
 	if (pid == 0) {
+		spawn_die_with_parent(parent);
 		close(rep[0]);
 		pivot_child(st, (enum pivot_method)c->arg[ARG_METHOD], c->arg[ARG_SETTLED], rep[1]);
 	}

@@ -60,6 +60,26 @@ static void memory_store_close(struct session *s, struct bb_error *err)
 	}
 }
 
+/* The host store's stack cache, made before anything is measured: a cache that cannot hold
+ * stacks would otherwise fail every stack-based case, one by one. */
+static int cache_dir_ready(const char *dir, struct bb_error *err)
+{
+	struct stat st;
+	int e;
+
+	if ((e = mkdir_p(dir, 0755, err)))
+		return bb_err_wrap(err, "cannot make the stack cache %s (--cache-dir)", dir);
+	if (stat(dir, &st) < 0)
+		return bb_err(err, errno, "cannot use the stack cache %s (--cache-dir): %s", dir,
+			      errno_name(errno));
+	if (!S_ISDIR(st.st_mode))
+		return bb_err(err, ENOTDIR,
+			      "the stack cache %s (--cache-dir) is not a directory: give a "
+			      "directory for the layer stacks (it is made if missing)",
+			      dir);
+	return 0;
+}
+
 int session_open(struct session *s, const struct session_options *o, struct bb_error *err)
 {
 	const char *root = o->work_root ? o->work_root : SESSION_DEFAULT_WORK_ROOT;
@@ -70,10 +90,14 @@ int session_open(struct session *s, const struct session_options *o, struct bb_e
 	s->agent_fd = -1;
 	snprintf(s->cache_dir, sizeof(s->cache_dir), "%s",
 		 o->cache_dir ? o->cache_dir : SESSION_DEFAULT_CACHE_DIR);
-	if ((e = mntns_enter_private(err)))
-		return e;
+	/* Before the namespace changes: after it, /proc/self/exe may name a path of the old
+	 * namespace (under a chroot, the host's), and the agent is then looked for there. */
 	if ((s->agent_fd = container_open_agent(err)) < 0)
 		return s->agent_fd;
+	if ((e = mntns_enter_private(err)))
+		goto fail;
+	if (o->store == STORE_HOST && (e = cache_dir_ready(s->cache_dir, err)))
+		goto fail;
 
 	snprintf(s->rundir, sizeof(s->rundir), "%s/%s%d", root, SESSION_DIR_PREFIX, (int)getpid());
 	/* A dir with our pid can only be a dead run's whose pid came round again. */

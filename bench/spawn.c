@@ -3,13 +3,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "stop.h"
 
 bool text_version(const char *text, const char *label, char *buf, size_t len)
 {
@@ -32,11 +36,36 @@ bool text_version(const char *text, const char *label, char *buf, size_t len)
 	return true;
 }
 
+void spawn_die_with_parent(pid_t parent)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* The harness may have died before the prctl: then the child is an orphan already. */
+	if (getppid() != parent)
+		_exit(127);
+}
+
+/* Waits until out_fd has data or hangs up, or a stop is asked for (false). */
+static bool wait_output(int out_fd)
+{
+	struct pollfd p[2] = { { .fd = out_fd, .events = POLLIN },
+			       { .fd = stop_fd(), .events = POLLIN } };
+
+	while (!stop_requested()) {
+		int r = poll(p, 2, -1);
+
+		/* A poll that cannot wait leaves it to the read. */
+		if ((r > 0 && p[0].revents) || (r < 0 && errno != EINTR))
+			return true;
+	}
+	return false;
+}
+
 int spawn_capture(char *const argv[], char *out, size_t outlen, struct bb_error *err)
 {
 	int pipefd[2], status, e;
+	pid_t pid, parent = getpid();
 	size_t used = 0;
-	pid_t pid;
+	bool stopped = false;
 
 	if (out && outlen)
 		out[0] = '\0';
@@ -51,8 +80,10 @@ int spawn_capture(char *const argv[], char *out, size_t outlen, struct bb_error 
 		return bb_err(err, e, "cannot fork to run %s: %s", argv[0], errno_name(e));
 	}
 	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
+		int devnull;
 
+		spawn_die_with_parent(parent);
+		devnull = open("/dev/null", O_RDONLY);
 		if (devnull >= 0)
 			dup2(devnull, 0);
 		dup2(pipefd[1], 1);
@@ -72,6 +103,11 @@ int spawn_capture(char *const argv[], char *out, size_t outlen, struct bb_error 
 			dst = out + used;
 			room = outlen - used - 1;
 		}
+		if (!wait_output(pipefd[0])) {
+			stopped = true;
+			kill(pid, SIGKILL);
+			break;
+		}
 		n = read(pipefd[0], dst, room);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -87,6 +123,9 @@ int spawn_capture(char *const argv[], char *out, size_t outlen, struct bb_error 
 		if (errno != EINTR)
 			return bb_err(err, errno, "cannot wait for %s: %s", argv[0],
 				      errno_name(errno));
+	if (stopped)
+		return bb_err(err, EINTR, "%s was killed: stopped by %s", argv[0],
+			      stop_signal_name());
 	if (WIFSIGNALED(status))
 		return bb_err(err, EINTR, "%s was killed by signal %d", argv[0], WTERMSIG(status));
 	if (WEXITSTATUS(status) == 127)

@@ -24,6 +24,11 @@ static const char cleanup_help[] =
 	"  - scratch dirs /tmp/boxbench-<what>-<pid>.*\n"
 	"  - half-built layer stacks in the cache (<key>.building.<pid>)\n"
 	"  - what a killed 'image import' left in its DEST (DEST/l, and DEST if it made it)\n"
+	"  - loop devices whose image is such a run's (boxbench-<fs>-<pid>.*.img, or one in\n"
+	"    its work dir): detached, after waiting a few seconds for the file system on one\n"
+	"    to be written back by the last process of the run's namespace as it exits; one\n"
+	"    that something still holds (a mount in a live process's namespace) is named\n"
+	"    with what holds it\n"
 	"A thing whose pid still runs belongs to a live run and is left alone.\n"
 	"\n"
 	"options:\n"
@@ -31,10 +36,46 @@ static const char cleanup_help[] =
 	"  --cache-dir DIR   the stack cache to look in (default " SESSION_DEFAULT_CACHE_DIR ")\n"
 	"  --cache           also remove the whole stack cache (stacks are rebuilt on demand)\n"
 	"  --dry-run         list what would be removed, remove nothing\n"
-	"  --json            {\"cgroups_removed\": N, \"dirs\": [...], \"cache_removed\": bool}\n"
+	"  --json            {\"cgroups_removed\": N, \"dirs\": [...], \"loops\": [{device,\n"
+	"                    backing, pid, detached, why}], \"cache_removed\": bool}\n"
 	"  -h, --help        this text\n"
 	"\n"
 	"exit status: 0 done, 1 something could not be removed, 2 usage error. Needs root.\n";
+
+static void print_loops(const struct leftover_loop_list *loops, bool dry)
+{
+	for (size_t i = 0; i < loops->n; i++) {
+		const struct leftover_loop *l = &loops->items[i];
+		char run[32] = "";
+
+		if (l->pid)
+			snprintf(run, sizeof(run), ", run %d", l->pid);
+		if (dry && l->pid)
+			printf("would detach %s (%s%s)\n", l->device, l->backing, run);
+		else if (l->detached)
+			printf("detached %s (%s%s)\n", l->device, l->backing, run);
+		else if (l->pid)
+			fprintf(stderr, "boxbench cleanup: cannot detach %s (%s%s): %s\n",
+				l->device, l->backing, run, l->why);
+		else
+			printf("left %s (%s): %s\n", l->device, l->backing, l->why);
+	}
+}
+
+static json_t *loops_json(const struct leftover_loop_list *loops)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < loops->n; i++) {
+		const struct leftover_loop *l = &loops->items[i];
+
+		json_array_append_new(arr,
+				      json_pack("{s:s,s:s,s:i,s:b,s:s?}", "device", l->device,
+						"backing", l->backing, "pid", l->pid, "detached",
+						l->detached, "why", l->why[0] ? l->why : NULL));
+	}
+	return arr;
+}
 
 int cmd_cleanup(int argc, char **argv)
 {
@@ -50,6 +91,7 @@ int cmd_cleanup(int argc, char **argv)
 	const char *work = NULL, *cache = SESSION_DEFAULT_CACHE_DIR;
 	bool dry = false, json = false, whole_cache = false;
 	struct leftover_list found = { 0 };
+	struct leftover_loop_list loops = { 0 };
 	struct cgroup_layout layout;
 	struct bb_error err = { 0 };
 	int opt, removed = 0, status = 0;
@@ -87,8 +129,14 @@ int cmd_cleanup(int argc, char **argv)
 	if (require_root("cleanup", "it removes cgroups and root-owned dirs"))
 		return 1;
 
-	/* Dirs first: a dead run's cgroups can only be removed once nothing runs in them,
-	 * and removing its dirs cannot make anything run. */
+	/* Loop devices first, so their images are not merely unlinked; then dirs: a dead run's
+	 * cgroups can only be removed once nothing runs in them, and removing its dirs cannot
+	 * make anything run. */
+	if (leftover_loops_remove(dry, &loops, &err))
+		goto fail;
+	for (size_t i = 0; i < loops.n; i++)
+		if (!dry && loops.items[i].pid && !loops.items[i].detached)
+			status = 1;
 	if (leftovers_remove(SESSION_DEFAULT_WORK_ROOT, dry, &found, &err) ||
 	    leftovers_remove("/tmp", dry, &found, &err) ||
 	    (work && leftovers_remove(work, dry, &found, &err)) ||
@@ -115,12 +163,14 @@ report:
 		json_object_set_new(root, "dry_run", json_boolean(dry));
 		json_object_set_new(root, "cgroups_removed", json_integer(removed));
 		json_object_set_new(root, "dirs", dirs);
+		json_object_set_new(root, "loops", loops_json(&loops));
 		json_object_set_new(root, "cache_removed",
 				    json_boolean(whole_cache && !dry && !status));
 		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		fputc('\n', stdout);
 		json_decref(root);
 	} else {
+		print_loops(&loops, dry);
 		for (size_t i = 0; i < found.n; i++)
 			printf("%s %s\n", dry ? "would remove" : "removed", found.paths[i]);
 		if (!dry)
@@ -129,5 +179,6 @@ report:
 			       whole_cache && !status ? ", and the stack cache" : "");
 	}
 	leftover_list_free(&found);
+	leftover_loop_list_free(&loops);
 	return status;
 }

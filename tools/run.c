@@ -17,6 +17,7 @@
 #include "result_json.h"
 #include "run.h"
 #include "stats.h"
+#include "stop.h"
 
 static void print_help(void)
 {
@@ -64,8 +65,15 @@ static void print_help(void)
 	       "scenarios:\n");
 	for (size_t i = 0; i < n_scenarios; i++)
 		printf("  %-10s %s\n", scenarios[i]->name, scenarios[i]->summary);
-	printf("\nexit status: 0 done (failed cases are marked in the results), 1 the run could\n"
-	       "not be done, 2 usage error. Needs root.\n");
+	printf("\n"
+	       "Ctrl-C, SIGTERM or SIGHUP stop the run after the iteration under way: what was\n"
+	       "measured is written (marked partial in the results' context) and everything the\n"
+	       "run made is removed.\n"
+	       "\n"
+	       "exit status: 0 every case was measured; 1 a case failed (the results are written,\n"
+	       "the failed cases marked, and a last line says how many failed and why) or the run\n"
+	       "could not be done; 2 usage error; 130, 143 or 129 stopped by SIGINT, SIGTERM or\n"
+	       "SIGHUP. Needs root.\n");
 }
 
 struct run_opts {
@@ -242,6 +250,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o, struct bb_error
 struct progress {
 	bool tty;
 	unsigned long long start;
+	size_t done, total; /* iterations, for a stopped run's partial_reason */
 };
 
 static void show_progress(void *arg, size_t done, size_t total, const struct bench_case *c)
@@ -249,6 +258,8 @@ static void show_progress(void *arg, size_t done, size_t total, const struct ben
 	struct progress *p = arg;
 	double el = (clock_ns() - p->start) / 1e9, eta = done ? el * (total - done) / done : 0;
 
+	p->done = done;
+	p->total = total;
 	if (!p->tty)
 		return;
 	fprintf(stderr, "\r\033[K[%zu/%zu] %.0fs elapsed, eta %.0fs  %.60s", done, total, el, eta,
@@ -297,6 +308,41 @@ static void print_table(const struct run_ctx *ctx, const struct case_list *cases
 	}
 }
 
+/* The last line of a run where cases failed: how many, in which scenarios, and the first
+ * failure's words (the table above has every one). */
+static size_t print_failures(const struct case_list *cases)
+{
+	const struct bench_case *first = NULL;
+	char by[512] = "";
+	size_t failed = 0, len = 0;
+
+	for (size_t i = 0; i < n_scenarios; i++) {
+		size_t n = 0;
+
+		for (size_t j = 0; j < cases->n; j++)
+			n += cases->items[j].scenario == scenarios[i] && cases->items[j].error[0];
+		if (n && len < sizeof(by))
+			len += snprintf(by + len, sizeof(by) - len, "%s%s %zu", len ? ", " : "",
+					scenarios[i]->name, n);
+		failed += n;
+	}
+	for (size_t j = 0; j < cases->n && !first; j++)
+		if (cases->items[j].error[0])
+			first = &cases->items[j];
+	if (failed)
+		fprintf(stderr, "boxbench run: %zu of %zu cases failed (%s); the first, %s: %s\n",
+			failed, cases->n, by, first->name, first->error);
+	return failed;
+}
+
+static bool any_sample(const struct case_list *cases)
+{
+	for (size_t i = 0; i < cases->n; i++)
+		if (cases->items[i].n_samples)
+			return true;
+	return false;
+}
+
 static void default_out(char *buf, size_t len)
 {
 	char host[128] = "host", date[16];
@@ -318,8 +364,9 @@ int cmd_run(int argc, char **argv)
 	struct progress prog = { 0 };
 	struct run_meta meta = { 0 };
 	struct bb_error err = { 0 };
-	char out[1024];
+	char out[1024], partial[128];
 	json_t *doc = NULL;
+	bool measured = false;
 	int e, status = 1;
 
 	o.cfg.suite = SUITE_DEFAULT;
@@ -397,10 +444,30 @@ int cmd_run(int argc, char **argv)
 	o.session.cgroup_want = CGROUP_WANT(CGROUP_MEMORY) | CGROUP_WANT(CGROUP_PIDS);
 	prog.tty = isatty(2);
 	prog.start = clock_ns();
+	if ((e = stop_signals_catch())) {
+		bb_err(&err, -e, "cannot catch SIGINT and SIGTERM: %s", errno_name(-e));
+		goto fail;
+	}
 	if ((e = session_open(&session, &o.session, &err)) ||
 	    (e = probes_open(&probes, o.cfg.probe_mode, getpid(), &err)) ||
 	    (e = run_execute(&ctx, &cases, show_progress, &prog, &err)))
 		goto fail;
+	measured = true;
+	if (stop_requested()) {
+		if (prog.tty)
+			fprintf(stderr, "\r\033[K");
+		if (!any_sample(&cases)) {
+			fprintf(stderr,
+				"boxbench run: stopped by %s before anything was measured; no "
+				"results written, and what the run made is removed\n",
+				stop_signal_name());
+			status = stop_exit_status();
+			goto done;
+		}
+		snprintf(partial, sizeof(partial), "stopped by %s after %zu of %zu iterations",
+			 stop_signal_name(), prog.done, prog.total);
+		meta.partial = partial;
+	}
 	meta.wall_time_s = (clock_ns() - prog.start) / 1e9;
 	meta.repetitions = o.cfg.repetitions ? o.cfg.repetitions : suite_repetitions(o.cfg.suite);
 	meta.warmup = o.cfg.warmup != ~0u ? o.cfg.warmup : suite_warmup(o.cfg.suite);
@@ -412,9 +479,24 @@ int cmd_run(int argc, char **argv)
 	print_table(&ctx, &cases);
 	printf("\n%zu cases, %s suite, wall time %.1f s; results in %s\n", cases.n,
 	       suite_name(o.cfg.suite), meta.wall_time_s, out);
-	status = 0;
+	fflush(stdout);
+	if (meta.partial) {
+		fprintf(stderr, "boxbench run: %s; the results are partial\n", meta.partial);
+		status = stop_exit_status();
+	} else {
+		status = print_failures(&cases) ? 1 : 0;
+	}
 	goto done;
 fail:
+	if (stop_requested() && !measured) {
+		/* What failed was the signal's doing (an EINTR, a killed mkfs): say that. */
+		fprintf(stderr,
+			"boxbench run: stopped by %s during set-up; nothing was measured, and what "
+			"the run made is removed\n",
+			stop_signal_name());
+		status = stop_exit_status();
+		goto done;
+	}
 	fprintf(stderr, "boxbench run: %s\n", err.msg);
 done:
 	json_decref(doc);

@@ -18,6 +18,7 @@
 #include "parse.h"
 #include "probes.h"
 #include "session.h"
+#include "stop.h"
 
 static const char start_help[] =
 	"usage: boxbench start [options] [--] [OP...]\n"
@@ -41,7 +42,9 @@ static const char start_help[] =
 	"container:\n"
 	"  --ns LIST            namespaces: mnt,uts,ipc,net,pid,cgroup,time,user or all\n"
 	"                       (default all: every one but user); with user, root inside is\n"
-	"                       mapped to --uid-base outside and the overlay uses userxattr\n"
+	"                       mapped to --uid-base outside and the overlay uses userxattr;\n"
+	"                       user needs pid as well (the kernel mounts /proc for root of\n"
+	"                       a user namespace only in a pid namespace it owns)\n"
 	"  --uid-base N         first host uid/gid of the user namespace's map (default 100000)\n"
 	"  --memory-max SIZE    memory limit (default 256M; 0: none)\n"
 	"  --pids-max N         process limit (default 512; 0: none)\n"
@@ -63,8 +66,11 @@ static const char start_help[] =
 	"  The stack plants probe/found-top, probe/found-bottom, probe/wh-top, probe/wh-bottom,\n"
 	"  probe/opq/hidden, probe/opq/visible, probe/absent and a merged dir shared/.\n"
 	"\n"
+	"Ctrl-C, SIGTERM or SIGHUP kill the container and remove everything start made.\n"
+	"\n"
 	"exit status: 0 the container ran (even if its agent was killed: see the report),\n"
-	"1 it could not be started, 2 usage error. Needs root.\n";
+	"1 it could not be started, 2 usage error, 130, 143 or 129 stopped by SIGINT,\n"
+	"SIGTERM or SIGHUP. Needs root.\n";
 
 struct start_opts {
 	struct layer_stack_params stack;
@@ -497,15 +503,21 @@ int cmd_start(int argc, char **argv)
 		fputs(start_help, stdout);
 		return 0;
 	}
+	if (!e)
+		e = container_spec_check(&o.spec, &err);
 	if (e)
 		return usage_error("start", "%s", err.msg);
 	o.spec.ops = optind < argc ? argv + optind : default_ops;
 	if (require_root("start", "it creates namespaces, cgroups and overlay mounts"))
 		return 1;
 
+	if ((e = stop_signals_catch())) {
+		bb_err(&err, -e, "cannot catch SIGINT and SIGTERM: %s", errno_name(-e));
+		goto fail;
+	}
 	if ((e = session_open(&session, &o.session, &err)))
 		goto fail;
-	if ((e = layer_stack_build(&stack, &o.stack, session.cache_dir, &err)))
+	if ((e = layer_stack_build(&stack, &o.stack, session.cache_dir, &err)) || stop_requested())
 		goto fail;
 	/* After the stack: building it makes thousands of syscalls nobody asked to see. */
 	if ((e = probes_open(&probes, o.probe_mode, getpid(), &err)))
@@ -532,7 +544,14 @@ int cmd_start(int argc, char **argv)
 	status = 0;
 	goto out;
 fail:
-	fprintf(stderr, "boxbench start: %s\n", err.msg);
+	if (stop_requested()) {
+		/* Whatever failed, the signal did it: say that, not its EINTR. */
+		fprintf(stderr, "boxbench start: stopped by %s; what start made is removed\n",
+			stop_signal_name());
+		status = stop_exit_status();
+	} else {
+		fprintf(stderr, "boxbench start: %s\n", err.msg);
+	}
 out:
 	probes_close(&probes);
 	container_result_free(&res);

@@ -97,15 +97,31 @@ static int op_alloc(unsigned long long bytes)
 	return 0;
 }
 
-/* Forks n children that block on a pipe, then releases and reaps them all. */
-static int op_fork(long n, long long *made)
-{
-	int gate[2], saved = 0;
-	pid_t pids[4096];
+/* The kernel's most pids (PID_MAX_LIMIT on 64-bit): more forks than that cannot be. */
+#define FORK_MAX (4 * 1024 * 1024)
 
-	if (n > 4096 || pipe(gate) < 0)
-		return -1;
+/* Forks n children that block on a pipe, then releases and reaps them all. */
+static int op_fork(const char *arg, long long *made)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+	int gate[2], saved = 0;
+	pid_t *pids;
+
 	*made = 0;
+	if (end == arg || *end || n < 0 || n > FORK_MAX) {
+		errno = n > FORK_MAX ? E2BIG : EINVAL;
+		return -1;
+	}
+	pids = malloc((size_t)(n ? n : 1) * sizeof(*pids));
+	if (!pids)
+		return -1;
+	if (pipe(gate) < 0) {
+		saved = errno;
+		free(pids);
+		errno = saved;
+		return -1;
+	}
 	for (long i = 0; i < n; i++) {
 		pid_t pid = fork();
 
@@ -126,6 +142,7 @@ static int op_fork(long n, long long *made)
 	close(gate[1]);
 	for (long long i = 0; i < *made; i++)
 		waitpid(pids[i], NULL, 0);
+	free(pids);
 	errno = saved;
 	return saved ? -1 : 0;
 }
@@ -196,7 +213,7 @@ static int run_op(int i, int argc, char **argv, char **envp)
 		value = (long long)size_arg(arg);
 		rc = op_alloc((unsigned long long)value);
 	} else if (!strcmp(name, "fork")) {
-		rc = op_fork(strtol(arg, NULL, 0), &value);
+		rc = op_fork(arg, &value);
 	} else if (!strcmp(name, "pid")) {
 		value = getpid();
 	} else if (!strcmp(name, "uid")) {

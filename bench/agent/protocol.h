@@ -20,7 +20,8 @@
  *   readdir:PATH  open and list PATH; value = entries
  *   exec          re-exec the agent (exec cost); value = 0
  *   alloc:BYTES   allocate and touch BYTES of memory (memory limit)
- *   fork:N        fork N children that wait; value = how many forks worked (pids limit)
+ *   fork:N        fork N children that wait; value = how many forks worked (pids limit);
+ *                 N up to 4194304 (the kernel's most pids), else E2BIG; not a number: EINVAL
  *   hostname      value = length; the name itself on a "hostname <name>" line
  *   rootfs        the file system type of / from /proc/self/mountinfo on a "rootfs <type>" line
  *   pid           value = getpid() (1 in a new pid namespace)

@@ -1,4 +1,7 @@
-# boxbench run's command line: what it refuses, and what --list plans.
+# boxbench run's command line: what it refuses, and what --list plans; and how a run ends:
+# stopped by a signal, or with cases that failed.
+
+run_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 test_run_usage_errors_name_the_problem() {
 	run "$BOXBENCH" run --bogus
@@ -47,4 +50,94 @@ test_run_writes_nothing_when_it_cannot_run() {
 	assert_eq 2 "$rc" "run with an unwritable --out"
 	assert_contains "$err" "--out: cannot open $d/no: ENOENT (it does not exist" \
 		"unwritable --out message"
+}
+
+# Waits until a run is measuring: one of its start cases' containers (an agent that is not a
+# zombie a killed process left for init to reap) is seen.
+wait_for_measuring() { # PID
+	local a
+	for _ in $(seq 1 600); do
+		for a in $(pgrep -f boxbench-agent); do
+			[ "$(awk '{print $3}' "/proc/$a/stat" 2>/dev/null)" = Z ] || return 0
+		done
+		kill -0 "$1" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# Ctrl-C (SIGINT) or SIGTERM: the run stops after the iteration under way, writes what it
+# measured marked partial (valid against the schema), removes its cgroups and work dir, and
+# exits 128 + the signal.
+check_stop_by() { # SIGNAL STATUS
+	local d pid rc t0 ms reason
+	d=$(mktemp -d /tmp/bbtest-run-stop.XXXXXX)
+	trap "rm -rf '$d'" EXIT # each test runs in a subshell of its own
+	# A background job of a script starts with SIGINT ignored; a terminal's Ctrl-C finds it
+	# at its default.
+	env --default-signal=INT "$BOXBENCH" run --suite quick --scenario lookup,start \
+		--repetitions 5000 --out "$d/r.json" >"$d/out" 2>"$d/err" &
+	pid=$!
+	if ! wait_for_measuring "$pid"; then
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		"$BOXBENCH" cleanup >/dev/null 2>&1
+		fail "the run never started a container: $(tail -c 400 "$d/err")"
+	fi
+	sleep 0.5
+	t0=$(date +%s%N)
+	kill -"$1" "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	assert_eq "$2" "$rc" "exit status after SIG$1 (stderr: $(tail -c 400 "$d/err"))"
+	[ "$ms" -lt 10000 ] || fail "the run took $ms ms to stop after SIG$1"
+	[ -s "$d/r.json" ] || fail "no partial results after SIG$1 (stderr: $(cat "$d/err"))"
+	assert_eq true "$(jq -r .context.partial "$d/r.json")" "context.partial after SIG$1"
+	reason=$(jq -r .context.partial_reason "$d/r.json")
+	assert_contains "$reason" "stopped by SIG$1 after" "context.partial_reason"
+	jq -e '[.benchmarks[] | select(.run_type == "iteration" and (.error_occurred | not)
+		and .real_time > 0)] | length > 0' "$d/r.json" >/dev/null ||
+		fail "the partial results hold no measured iteration"
+	run "$run_top/tests/helpers/check-schema" "$d/r.json"
+	assert_eq 0 "$rc" "the partial results against results/schema.json ($err)"
+	assert_contains "$(cat "$d/err")" "the results are partial" "the run says its results are partial"
+	return 0 # the runner checks that nothing is left: its cgroups, work dir, mounts
+}
+
+test_run_sigint_writes_partial_results_and_removes_everything() { check_stop_by INT 130; }
+test_run_sigterm_writes_partial_results_and_removes_everything() { check_stop_by TERM 143; }
+
+test_run_cache_dir_that_is_a_file_is_refused_before_measuring() {
+	local d
+	d=$(mktemp -d /tmp/bbtest-run-cache.XXXXXX)
+	touch "$d/file"
+	run "$BOXBENCH" run --suite quick --cache-dir "$d/file" --out "$d/r.json"
+	local left
+	left=$(ls "$d")
+	rm -rf "$d"
+	assert_eq 1 "$rc" "run with a regular file as --cache-dir"
+	assert_contains "$err" "is not a directory" "the message says what is wrong"
+	assert_contains "$err" "--cache-dir" "the message names the option"
+	assert_eq file "$left" "files written by the refused run"
+}
+
+# A case that fails makes the run exit 1, with a last line that says how many and why; the
+# results are still written, the failed cases marked. (An agent that cannot be executed fails
+# every start case and nothing else.)
+test_run_exits_1_and_says_why_when_cases_failed() {
+	local d n total
+	d=$(mktemp -d /tmp/bbtest-run-fail.XXXXXX)
+	trap "rm -rf '$d'" EXIT
+	n=$("$BOXBENCH" run --list --suite quick --scenario start | wc -l)
+	total=$("$BOXBENCH" run --list --suite quick --scenario lookup,start | wc -l)
+	run env BOXBENCH_AGENT=/etc/hostname "$BOXBENCH" run --suite quick --scenario lookup,start \
+		--repetitions 2 --warmup 0 --out "$d/r.json"
+	assert_eq 1 "$rc" "exit status with failed cases (stderr: $(tail -c 300 <<<"$err"))"
+	assert_contains "$err" "$n of $total cases failed (start $n)" "the summary line"
+	assert_contains "$err" "cannot execute the agent" "the summary gives the first failure's reason"
+	assert_eq "$n" "$(jq '[.benchmarks[] | select(.error_occurred == true)] | length' "$d/r.json")" \
+		"failed rows in the results"
+	jq -e '[.benchmarks[] | select(.run_type == "iteration" and (.error_occurred | not))]
+		| length > 0' "$d/r.json" >/dev/null || fail "the lookup cases were not measured"
 }

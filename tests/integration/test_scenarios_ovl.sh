@@ -123,7 +123,8 @@ test_ovl_wrong_stack_is_named_not_timed() {
 	rm "$stack/l/1/probe/wh-top"
 	run "$BOXBENCH" run --scenario lookup --depth 2 --repetitions 1 --warmup 0 --out "$res" \
 		--cache-dir "$cache"
-	assert_eq 0 "$rc" "exit status with one failed case"
+	assert_eq 1 "$rc" "exit status with one failed case"
+	assert_contains "$err" "1 of " "the last line counts the failed case"
 	msg=$(jq -r '.benchmarks[] | select(.name == "lookup/depth:2/target:whiteout-top/cache:cold")
 		| .error_message' "$res")
 	assert_contains "$msg" "probe/wh-top" "the message names the path"

@@ -93,6 +93,10 @@ static void leftover_names_carry_their_pid(void **state)
 	assert_int_equal(leftover_pid("boxbench-run-12x"), -1);
 	assert_int_equal(leftover_pid("0123456789abcdef"), -1); /* a finished stack */
 	assert_int_equal(leftover_pid("other-1234"), -1);
+	/* Loop images carry the run's pid too, also as a deleted file's backing_file reads. */
+	assert_int_equal(leftover_pid("boxbench-ext4-4321.AbC123.img"), 4321);
+	assert_int_equal(leftover_pid("boxbench-xfs-55.AbC123.img (deleted)"), 55);
+	assert_int_equal(leftover_pid("boxbench-ext4.AbC123.img"), -1); /* an older name */
 }
 
 int main(void)
