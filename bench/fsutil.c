@@ -7,7 +7,9 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -112,4 +114,18 @@ int read_full_timeout(int fd, void *buf, size_t len, int timeout_ms)
 		got += (size_t)n;
 	}
 	return 0;
+}
+
+bool fd_on_overlayfs(int fd)
+{
+	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) == 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC;
+}
+
+bool path_on_overlayfs(const char *path)
+{
+	struct statfs sfs;
+
+	return statfs(path, &sfs) == 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC;
 }

@@ -2,6 +2,7 @@
 #ifndef BOXBENCH_FSUTIL_H
 #define BOXBENCH_FSUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -19,5 +20,15 @@ long read_file(const char *path, char *buf, size_t len, struct bb_error *err);
  * -ETIMEDOUT, -EPIPE when the writer closed first, or another negative errno. For records
  * children send the harness: a child that hangs or dies must not hang the run. */
 int read_full_timeout(int fd, void *buf, size_t len, int timeout_ms);
+
+/* Whether the file (fd, or the file at path) is on overlayfs. mknod of a 0/0 character device
+ * fails there with EPERM whatever the caller may do: overlayfs keeps such devices for its own
+ * whiteouts and refuses to make one through its merged view (a dir inside a container's root,
+ * a CI job's overlay). OVERLAYFS_NO_CHARDEV_WHY says so in an error message. */
+bool fd_on_overlayfs(int fd);
+bool path_on_overlayfs(const char *path);
+#define OVERLAYFS_NO_CHARDEV_WHY                                                         \
+	"on overlayfs, which refuses to create 0/0 devices through its merged view (it " \
+	"keeps them for its own whiteouts)"
 
 #endif

@@ -5,11 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -42,24 +40,15 @@ static bool under_non_dir(struct unpacker *u, const char *dir, bool self)
 	return false;
 }
 
-static bool on_overlayfs(int fd)
-{
-	struct statfs sfs;
-
-	return fstatfs(fd, &sfs) == 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC;
-}
-
 /* mknod of a 0/0 device fails for want of CAP_MKNOD, or on overlayfs whatever the caller may
- * do: overlayfs keeps 0/0 devices for its own whiteouts and refuses to make one through its
- * merged view (a DEST inside a container's root or a CI job's overlay). */
+ * do (see fd_on_overlayfs()). */
 static int chardev_failed(struct unpacker *u, int pfd, int code)
 {
-	if (code == EPERM && on_overlayfs(pfd))
+	if (code == EPERM && fd_on_overlayfs(pfd))
 		return unpack_refuse(
 			u, UNPACK_IO, code,
 			"cannot create the whiteout (a 0/0 character device): EPERM: the "
-			"destination is on overlayfs, which refuses to create 0/0 devices through "
-			"its merged view (it keeps them for its own whiteouts); import with "
+			"destination is " OVERLAYFS_NO_CHARDEV_WHY "; import with "
 			"--whiteout xattr, or into a DEST on another file system (a volume or bind "
 			"mount from the host, a tmpfs)");
 	return unpack_io_error(u, "cannot create the whiteout (a 0/0 character device)", code);

@@ -174,11 +174,20 @@ static int make_whiteout(struct builder *b, unsigned layer, const char *rel)
 
 	layer_path(b->root, layer, rel, path, sizeof(path));
 	if (b->p->whiteout_form == WHITEOUT_CHARDEV) {
-		if (mknod(path, S_IFCHR | 0000, makedev(0, 0)) < 0)
-			return bb_err(b->err, errno,
+		if (mknod(path, S_IFCHR | 0000, makedev(0, 0)) < 0) {
+			e = errno;
+			if (e == EPERM && path_on_overlayfs(b->root))
+				return bb_err(b->err, e,
+					      "cannot create whiteout %s: EPERM: the stack cache "
+					      "dir is " OVERLAYFS_NO_CHARDEV_WHY "; use --whiteout "
+					      "xattr, or a --cache-dir on another file system (a "
+					      "volume or bind mount from the host, a tmpfs)",
+					      path);
+			return bb_err(b->err, e,
 				      "cannot create whiteout %s: %s (0/0 character devices need "
 				      "CAP_MKNOD; run as root or use --whiteout=xattr)",
-				      path, errno_name(errno));
+				      path, errno_name(e));
+		}
 		return 0;
 	}
 	e = make_file(b, layer, rel, 0, false);

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
+
 static const struct ovl_options ovl_defaults;
 
 /* An append-only string that keeps counting past its end, so an overflow reports the length
@@ -314,6 +316,15 @@ static int ovl_legacy_error(int code, const char *target, const char *const *low
 				      "cannot mount overlay on %s: EINVAL (a read-only overlay "
 				      "needs at least 2 lower layers; add one or an upper dir)",
 				      target);
+		/* The kernel's reason goes to dmesg only; this one is common in CI jobs that
+		 * run inside a container. */
+		if (upper && path_on_overlayfs(upper))
+			return bb_err(err, code,
+				      "cannot mount overlay on %s: EINVAL (the upper dir %s is on "
+				      "overlayfs, which overlay cannot use as an upper layer; put "
+				      "the work dir on another file system: --work-dir on a tmpfs, "
+				      "a volume or a bind mount from the host)",
+				      target, upper);
 		return bb_err(err, code,
 			      "cannot mount overlay on %s: EINVAL (the kernel refused these %zu "
 			      "bytes of options%s%s; mount(2) carries no reason: see dmesg)",

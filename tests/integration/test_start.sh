@@ -346,3 +346,24 @@ test_start_in_a_chroot_that_is_no_mount_point_says_why() {
 	assert_contains "$err" "/ is not a mount point" "the message says why"
 	assert_contains "$err" "mount --bind DIR DIR" "the message gives the fix"
 }
+
+# A CI job inside a container: the cache and work dirs are on overlayfs. 0/0 whiteouts and an
+# upper dir there are refused by the kernel whoever asks; each refusal says so and what works.
+test_start_with_cache_and_work_dir_on_overlayfs_says_why_and_what_works() {
+	local d=$BB_TMP/ovl-host
+	mkdir -p "$d"/{l,u,w,m} "$BB_TMP/ovl-tmpfs"
+	run unshare -m --propagation private sh -c "
+		mount -t overlay overlay -o lowerdir=$d/l,upperdir=$d/u,workdir=$d/w $d/m &&
+		mkdir -p $d/m/cache $d/m/work && mount -t tmpfs tmpfs $BB_TMP/ovl-tmpfs &&
+		echo '== chardev' && $BOXBENCH start --depth 4 --cache-dir $d/m/cache --work-dir $d/m/work 2>&1;
+		echo '== xattr' && $BOXBENCH start --depth 4 --whiteout xattr --cache-dir $d/m/cache --work-dir $d/m/work 2>&1;
+		echo '== tmpfs work dir' && $BOXBENCH start --depth 4 --whiteout xattr --cache-dir $d/m/cache --work-dir $BB_TMP/ovl-tmpfs 2>&1"
+	assert_contains "$out" "the stack cache dir is on overlayfs, which refuses to create 0/0 devices" \
+		"the chardev whiteout refusal says why"
+	assert_contains "$out" "use --whiteout xattr, or a --cache-dir on another file system" "and the fix"
+	assert_contains "$out" "is on overlayfs, which overlay cannot use as an upper layer" \
+		"the upper dir refusal says why"
+	assert_contains "$(sed -n '/== tmpfs work dir/,$p' <<<"$out")" "the agent exited with status 0" \
+		"xattr whiteouts and a work dir off the overlay work"
+	rm -rf "$d" "$BB_TMP/ovl-tmpfs"
+}
