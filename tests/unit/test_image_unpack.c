@@ -266,6 +266,7 @@ static void tree_modes_links_and_times(void **state)
 		assert_true(S_ISCHR(a.st_mode) && a.st_rdev == makedev(1, 3));
 		assert_int_equal(st.devices_skipped, 0);
 	}
+	unpack_stats_release(&st);
 	o.make_devices = false;
 	assert_int_equal(remove_tree(layer, NULL), 0);
 	assert_int_equal(UNPACK(e, &o, &st, &err), 0);
