@@ -118,7 +118,7 @@ san_logs=
 echo
 if [ -n "$fuzz_build" ] && [ "${FUZZ_SECONDS:-3}" != 0 ]; then
 	echo "== fuzz smoke (libFuzzer, ${FUZZ_SECONDS:-3} s per target)"
-	out=$(tests/fuzz/run.sh --build "$fuzz_build" --seconds "${FUZZ_SECONDS:-3}" 2>&1)
+	out=$(tests/fuzz/run.sh --build "$fuzz_build" --seconds "${FUZZ_SECONDS:-3}" --smoke 2>&1)
 	rc=$?
 	echo "$out"
 	p=$(grep -c '^fuzz: [a-z_]*: ok' <<<"$out")

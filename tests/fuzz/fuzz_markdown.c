@@ -53,7 +53,7 @@ static void check_cell(const char *cell, size_t len, const char *line)
 		len--;
 	while (k < len && cell[k] == '`')
 		k++;
-	if (!k)
+	if (!k || k == len) /* no code span, or only backquotes ("``", an empty name) */
 		return;
 	for (i = k; i + k <= len; i++) {
 		size_t run = 0;

@@ -53,7 +53,7 @@ static char *file_name(const struct fz_part *part, size_t i)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz_part parts[4];
-	size_t n_parts = fz_split(data, size, "\n--\n", parts, 4), n = n_parts > 2 ? 2 : 1;
+	size_t n_parts = fz_split(data, size, "\n--\n", parts, 4), n = n_parts == 4 ? 2 : 1;
 	char root[PATH_MAX], in[PATH_MAX], out[PATH_MAX], report[PATH_MAX], path[PATH_MAX];
 	struct export_result res[2];
 	struct plot_paths written;

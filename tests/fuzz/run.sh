@@ -5,7 +5,9 @@
 # a broken invariant, a timeout, a leak) fails the run and leaves the input in OUT/<target>/
 # with the command that reproduces it.
 #
-#   tests/fuzz/run.sh [--build DIR] [--out DIR] [--seconds N] [TARGET...]
+#   tests/fuzz/run.sh [--build DIR] [--out DIR] [--seconds N] [--smoke] [TARGET...]
+#     --smoke: from the committed seeds only, with the same mutations each time (-seed=1),
+#     so that make test's few seconds neither depend on nor grow what long runs gathered
 #   tests/fuzz/run.sh [--build DIR] --reproduce TARGET INPUT   one input, in the same sandbox
 #
 # As root, each target runs in a mount namespace of its own with a fresh /tmp (tmpfs, nodev)
@@ -21,12 +23,14 @@ out=$top/build-fuzz
 seconds=60
 targets=()
 reproduce=
+smoke=0
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$(cd "$2" && pwd) || exit 2; shift 2 ;;
 	--out) mkdir -p "$2" && out=$(cd "$2" && pwd) || exit 2; shift 2 ;;
 	--seconds) seconds=$2; shift 2 ;;
+	--smoke) smoke=1; shift ;;
 	--reproduce) reproduce=$3; targets=("$2"); shift 3 ;;
 	-h | --help) sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option '$1'" >&2; exit 2 ;;
@@ -90,7 +94,15 @@ for t in "${targets[@]}"; do
 		bad=$((bad + 1))
 		continue
 	fi
-	mkdir -p "$dir/corpus"
+	corpus=$dir/corpus
+	seed=()
+	if [ $smoke = 1 ]; then
+		corpus=$dir/smoke-corpus
+		log=$dir/smoke.log
+		rm -rf "$corpus"
+		seed=(-seed=1)
+	fi
+	mkdir -p "$corpus"
 	seeds=()
 	[ -d "$here/corpus/$t" ] && seeds+=("$here/corpus/$t")
 	dict=()
@@ -98,15 +110,15 @@ for t in "${targets[@]}"; do
 	before=$(ls "$dir" | grep -E '^(crash|leak|timeout|oom|slow-unit)-' | sort)
 	start=$(date +%s)
 	sandboxed "$bin" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2560 \
-		-max_len=65536 -print_final_stats=1 -artifact_prefix="$dir/" "${dict[@]}" \
-		"$dir/corpus" "${seeds[@]}" >"$log" 2>&1
+		-max_len=65536 -print_final_stats=1 -artifact_prefix="$dir/" "${dict[@]}" "${seed[@]}" \
+		"$corpus" "${seeds[@]}" >"$log" 2>&1
 	rc=$?
 	took=$(($(date +%s) - start))
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
 	found=$(comm -13 <(echo "$before") <(ls "$dir" | grep -E '^(crash|leak|timeout|oom|slow-unit)-' | sort) | grep -v '^$')
 	if [ "$rc" -eq 0 ] && [ -z "$found" ]; then
-		echo "fuzz: $t: ok, ${runs:-?} runs in $took s (${cov:-cov: ?}, corpus $(ls "$dir/corpus" | wc -l) + seeds)"
+		echo "fuzz: $t: ok, ${runs:-?} runs in $took s (${cov:-cov: ?}, corpus $(ls "$corpus" | wc -l) + seeds)"
 		ok=$((ok + 1))
 		continue
 	fi
