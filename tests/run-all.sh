@@ -33,23 +33,36 @@ sanitize() { # LOGDIR
 	export LSAN_OPTIONS="log_path=$san_logs/report"
 }
 
-# new_reports NAME: whether a report appeared since the last call; prints it and fails NAME.
+# new_reports NAME: whether reports appeared since the last call; prints each kind once (by
+# its SUMMARY line: one bug in a loop writes one report per process) and fails NAME.
 new_reports() {
-	local f found=1
+	local f sum kinds=() n=0
 	[ -n "$san_logs" ] || return 1
+	mkdir -p "$san_logs/seen"
 	for f in "$san_logs"/report.*; do
 		[ -e "$f" ] || continue
-		echo "sanitizer report ($1): $f"
-		sed 's/^/  /' "$f" | head -60
-		mkdir -p "$san_logs/seen"
+		n=$((n + 1))
+		sum=$(grep -m1 '^SUMMARY' "$f")
+		if ! printf '%s\n' "${kinds[@]}" | grep -qxF -- "$sum"; then
+			kinds+=("$sum")
+			echo "sanitizer report ($1): $f"
+			sed 's/^/  /' "$f" | head -40
+		fi
 		mv "$f" "$san_logs/seen/"
-		found=0
 	done
-	if [ $found -eq 0 ]; then
-		failed=$((failed + 1))
-		failures+=("$1 (sanitizer report)")
-	fi
-	return $found
+	[ $n -eq 0 ] && return 1
+	echo "sanitizer: $n report(s) of ${#kinds[@]} kind(s) from $1 (all in $san_logs/seen/)"
+	failed=$((failed + 1))
+	failures+=("$1 (sanitizer report)")
+	return 0
+}
+
+# tier NAME: ends the tier before (printing its time) and starts NAME.
+tier_start=
+tier() {
+	[ -n "$tier_start" ] && echo "(took $((SECONDS - tier_start)) s)"
+	tier_start=$SECONDS
+	[ -n "$1" ] && printf '\n== %s\n' "$1"
 }
 
 unit_tier() { # BUILD LABEL
@@ -74,11 +87,10 @@ unit_tier() { # BUILD LABEL
 
 [ "${SANITIZED:-0}" = 1 ] && sanitize "$PWD/$BUILD/sanitizer-reports"
 
-echo "== unit tests (cmocka${SANITIZED:+, ASan+UBSan})"
+tier "unit tests (cmocka${SANITIZED:+, ASan+UBSan})"
 unit_tier "$BUILD" ""
 
-echo
-echo "== integration tests (real kernel, driving $BUILD/boxbench)"
+tier "integration tests (real kernel, driving $BUILD/boxbench)"
 for file in tests/integration/test_*.sh; do
 	out=$(bash tests/integration/run-file.sh "$file" 2>&1)
 	echo "$out"
@@ -103,8 +115,7 @@ fuzz_build=
 if [ "${SANITIZED:-0}" = 1 ]; then
 	fuzz_build=$BUILD
 elif [ -n "${SAN_BUILD:-}" ]; then
-	echo
-	echo "== unit tests under ASan+UBSan ($SAN_BUILD)"
+	tier "unit tests under ASan+UBSan ($SAN_BUILD)"
 	sanitize "$PWD/$SAN_BUILD/sanitizer-reports"
 	unit_tier "$SAN_BUILD" " (sanitized)"
 	fuzz_build=$SAN_BUILD
@@ -115,9 +126,8 @@ san_logs=
 
 # A few seconds of each libFuzzer target: a regression that crashes on the seeds or close to
 # them fails here; the long runs are `make fuzz`.
-echo
 if [ -n "$fuzz_build" ] && [ "${FUZZ_SECONDS:-3}" != 0 ]; then
-	echo "== fuzz smoke (libFuzzer, ${FUZZ_SECONDS:-3} s per target)"
+	tier "fuzz smoke (libFuzzer, ${FUZZ_SECONDS:-3} s per target)"
 	out=$(tests/fuzz/run.sh --build "$fuzz_build" --seconds "${FUZZ_SECONDS:-3}" --smoke 2>&1)
 	rc=$?
 	echo "$out"
@@ -131,14 +141,13 @@ if [ -n "$fuzz_build" ] && [ "${FUZZ_SECONDS:-3}" != 0 ]; then
 		failures+=("fuzz smoke (tests/fuzz/run.sh exit $rc, see above)")
 	fi
 else
-	echo "== fuzz smoke: skipped (${fuzz_build:+FUZZ_SECONDS=0}${fuzz_build:-no sanitized build})"
+	tier "fuzz smoke: skipped (${fuzz_build:+FUZZ_SECONDS=0}${fuzz_build:-no sanitized build})"
 	skipped=$((skipped + 1))
 fi
 
 # The kernel matrix: the same binary on Debian's 6.1 and 6.12 kernels under qemu, with
 # fentry, kprobes and a v2-only cgroup tree (scripts/vmtest). BOXBENCH_VMTEST=0 skips it.
-echo
-echo "== kernel matrix (qemu: Debian 6.1 and 6.12, cgroup v2, fentry)"
+tier "kernel matrix (qemu: Debian 6.1 and 6.12, cgroup v2, fentry)"
 if [ "${BOXBENCH_VMTEST:-1}" = 0 ]; then
 	echo "skipped: BOXBENCH_VMTEST=0${SANITIZED:+ (a sanitized build: the guests need the static, unsanitized one)}"
 	skipped=$((skipped + 1))
@@ -160,6 +169,7 @@ else
 	fi
 fi
 
+tier ""
 echo
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failed:"
