@@ -42,10 +42,11 @@ static long expected_rows(const char *old, const char *new)
 	return n;
 }
 
-/* A cell that opens a code span with a run of k backquotes must close it with one. */
+/* A cell that opens a code span with a run of k backquotes must hold it whole: the first run of
+ * exactly k backquotes after the opening one closes the span, and it must end the cell. */
 static void check_cell(const char *cell, size_t len, const char *line)
 {
-	size_t k = 0, i;
+	size_t k = 0, i, run;
 
 	while (len && cell[0] == ' ')
 		cell++, len--;
@@ -55,15 +56,14 @@ static void check_cell(const char *cell, size_t len, const char *line)
 		k++;
 	if (!k || k == len) /* no code span, or only backquotes ("``", an empty name) */
 		return;
-	for (i = k; i + k <= len; i++) {
-		size_t run = 0;
-
-		while (i + run < len && cell[i + run] == '`')
-			run++;
+	for (i = k; i < len; i += run ? run : 1) {
+		for (run = 0; i + run < len && cell[i + run] == '`'; run++)
+			;
 		if (run == k && i + run == len)
 			return;
-		if (run)
-			i += run - 1;
+		if (run == k)
+			fz_fail("markdown: a backquote in a name ends its code span early in row '%s'",
+				line);
 	}
 	fz_fail("markdown: a code span is not closed in row '%s'", line);
 }

@@ -78,9 +78,13 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:halt_on_error=1:symbolize=1
 export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1"
 
 if [ -n "$reproduce" ]; then
-	input=$(cd "$(dirname "$reproduce")" && pwd)/$(basename "$reproduce")
+	# A copy in OUT: the sandbox's /tmp is a new one.
+	input=$out/reproduce-input.$$
+	cp "$reproduce" "$input" || exit 2
 	sandboxed "$build/fuzz/fuzz_${targets[0]}" "$input"
-	exit
+	rc=$?
+	rm -f "$input"
+	exit $rc
 fi
 
 ok=0
