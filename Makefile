@@ -112,8 +112,9 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libboxbench.a | $(SKELS) $(
 	@mkdir -p $(@D)
 	$(COMPILE) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# The sanitized tier is a second make into $(SAN_BUILD): other flags, other objects. It needs
-# the skeletons built first, since it takes them from this build.
+# make test SANITIZE=1: the unit and integration tiers and the fuzz smoke on the sanitized
+# build (the kernel matrix's guests need the plain one). make test: the sanitized tier is a
+# second make into $(SAN_BUILD), other flags, other objects.
 ifeq ($(SANITIZE),1)
 test: all $(UNIT_BIN) $(HELPERS) fuzz-targets
 	BUILD=$(BUILD) SANITIZED=1 FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) BOXBENCH_VMTEST=0 \
@@ -123,6 +124,7 @@ test: all $(UNIT_BIN) $(HELPERS) san-tier
 	BUILD=$(BUILD) SAN_BUILD=$(SAN_BUILD) FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) tests/run-all.sh
 endif
 
+# It takes the skeletons from this build: they must be there first.
 .PHONY: san-tier
 san-tier: | $(SKELS)
 	$(MAKE) SANITIZE=1 BUILD=$(SAN_BUILD) SKEL_BUILD=$(SKEL_BUILD) unit-tests fuzz-targets
