@@ -24,6 +24,9 @@ NEEDS=(
 	"libcmocka-dev    /usr/include/cmocka.h"
 	"libssl-dev       /usr/include/openssl/evp.h"
 	"BPFTOOL          BPFTOOL"
+	# the sanitized build and the fuzz targets: clang's ASan, UBSan and libFuzzer runtimes
+	# (a Recommends of clang's, which --no-install-recommends leaves out)
+	"libclang-rt-dev  CLANG_RT"
 	# run and test: storage drivers, backing file systems, runtimes, plots
 	"gnuplot-nox      /usr/bin/gnuplot"
 	"util-linux       /usr/bin/unshare"
@@ -62,12 +65,22 @@ have_bpftool() {
 	command -v bpftool >/dev/null 2>&1 || [ -x /usr/sbin/bpftool ]
 }
 
+# Where the runtimes are depends on clang's version: ask clang (none yet: missing too).
+have_clang_rt() {
+	local dir
+	dir=$(clang --print-runtime-dir 2>/dev/null) &&
+		[ -e "$dir/libclang_rt.fuzzer-$(uname -m).a" ] &&
+		[ -e "$dir/libclang_rt.asan-$(uname -m).a" ]
+}
+
 missing_packages() {
 	local line pkg proof
 	for line in "${NEEDS[@]}"; do
 		read -r pkg proof <<<"$line"
 		if [ "$pkg" = BPFTOOL ]; then
 			have_bpftool || bpftool_package
+		elif [ "$proof" = CLANG_RT ]; then
+			have_clang_rt || echo "$pkg"
 		elif [ ! -e "$proof" ]; then
 			echo "$pkg"
 		fi

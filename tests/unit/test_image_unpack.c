@@ -269,6 +269,7 @@ static void tree_modes_links_and_times(void **state)
 		assert_true(S_ISCHR(a.st_mode) && a.st_rdev == makedev(1, 3));
 		assert_int_equal(st.devices_skipped, 0);
 	}
+	unpack_stats_release(&st);
 	o.make_devices = false;
 	unpack_stats_release(&st);
 	assert_int_equal(remove_tree(layer, NULL), 0);
