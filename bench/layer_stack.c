@@ -426,8 +426,13 @@ static int build_into(struct builder *b, const struct layer_stack *s)
 	}
 	if ((e = build_planted(b, s)))
 		return e;
+	/* The manifest before the times, or the stack's own dir takes the clock's time and two
+	 * builds of one seed differ by the second they finished in. Only the rename into place
+	 * makes the stack visible, so stack.json need not be the last write. */
+	if ((e = write_manifest(b, s)))
+		return e;
 	nftw(b->root, fix_dir_time, 32, FTW_DEPTH | FTW_PHYS);
-	return write_manifest(b, s);
+	return 0;
 }
 
 int layer_stack_build(struct layer_stack *s, const struct layer_stack_params *p,
@@ -446,8 +451,8 @@ int layer_stack_build(struct layer_stack *s, const struct layer_stack_params *p,
 	if ((e = plan_planted(s)))
 		goto fail_nomem;
 
-	/* stack.json is written last and the dir renamed into place after it: its presence
-	 * means a complete stack. */
+	/* The stack is built in <key>.building.<pid> and renamed into place only when complete
+	 * (stack.json included): stack.json's presence means a complete stack. */
 	snprintf(manifest, sizeof(manifest), "%s/stack.json", s->dir);
 	if (access(manifest, F_OK) == 0)
 		return 0;
