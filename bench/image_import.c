@@ -180,14 +180,14 @@ static void undo_dest(struct importer *im)
 struct stoppable_read {
 	layer_read_fn read;
 	void *ctx;
-	volatile sig_atomic_t *stop;
+	bool (*stop)(void);
 };
 
 static ssize_t read_unless_stopped(void *ctx, void *buf, size_t len, struct bb_error *err)
 {
 	struct stoppable_read *s = ctx;
 
-	if (s->stop && *s->stop)
+	if (s->stop && s->stop())
 		return bb_err(err, EINTR, "stopped by a signal; what was unpacked is removed");
 	return s->read(s->ctx, buf, len, err);
 }
@@ -297,6 +297,7 @@ static int import_layer(struct importer *im, size_t i, layer_read_fn read, void 
 		.max_bytes = im->o->max_bytes,
 		.bytes_before = im->bytes,
 		.links = &im->links,
+		.stop = im->o->stop,
 	};
 	struct layer_done *d = &im->layers[i];
 	struct stoppable_read sr = { read, ctx, im->o->stop };

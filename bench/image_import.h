@@ -7,7 +7,6 @@
 
 #include <jansson.h>
 #include <stdbool.h>
-#include <signal.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -27,9 +26,9 @@ struct image_import_opts {
 	/* Take a layer tarball that stops after an entry without the tar's end-of-archive blocks
 	 * (a layer the image names by a digest may do that anyway: the digest vouches for it). */
 	bool allow_truncated;
-	/* When set (by a signal handler, say), the import stops at its next read of a layer
-	 * and removes what it wrote, as on any failure. NULL: never. */
-	volatile sig_atomic_t *stop;
+	/* Asked before each read of a layer: once it says true (a signal came, say), the import
+	 * stops and removes what it wrote, as on any failure. NULL: never. */
+	bool (*stop)(void);
 };
 
 enum image_import_failure {

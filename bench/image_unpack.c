@@ -275,6 +275,11 @@ static int read_entries(struct unpacker *u, struct archive *tar)
 	int r, h;
 
 	while ((h = archive_read_next_header(tar, &e)) != ARCHIVE_EOF) {
+		if (u->o->stop && u->o->stop()) {
+			st->failure = UNPACK_IO;
+			return bb_err(u->err, EINTR,
+				      "stopped by a signal; what was unpacked is removed");
+		}
 		if (h < ARCHIVE_WARN) {
 			st->failure = UNPACK_CORRUPT;
 			return bb_err(u->err, EIO, "%s%s%s%s",

@@ -54,6 +54,10 @@ struct unpack_opts {
 	 * umoci and docker do; and no symlink of the view, this layer's included, may climb out
 	 * of it through the others. On success the layer's own are added. */
 	struct image_links *links;
+	/* Asked before each entry (NULL: never): once true, the unpack stops with EINTR (as
+	 * UNPACK_IO) and removes the layer. A read of the stream covers thousands of small
+	 * entries, so a stop checked only there comes late. */
+	bool (*stop)(void);
 	/* For unpack_settle(): the directories of the layers below, nearest first. */
 	const char *const *lowers;
 	size_t n_lowers;

@@ -3,7 +3,6 @@
  * more image subcommands go in the table below. */
 #include <getopt.h>
 #include <jansson.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "image_import.h"
 #include "parse.h"
 #include "printable.h"
+#include "stop.h"
 
 static const char image_help[] =
 	"usage: boxbench image <command> [options]\n"
@@ -177,12 +177,9 @@ static void print_table(const struct image_import_result *res, const char *dest)
 
 enum { OPT_REF = 256, OPT_WHITEOUT, OPT_USERXATTR, OPT_MAX_BYTES, OPT_ALLOW_TRUNCATED, OPT_JSON };
 
-static volatile sig_atomic_t import_stop;
-
-static void stop_import(int sig)
+static bool import_stop_requested(void)
 {
-	(void)sig;
-	import_stop = 1;
+	return stop_requested();
 }
 
 static int cmd_image_import(int argc, char **argv)
@@ -197,13 +194,12 @@ static int cmd_image_import(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct sigaction sa = { 0 };
 	struct image_import_opts o = { .whiteout = WHITEOUT_CHARDEV,
 				       .max_bytes = IMAGE_DEFAULT_MAX_BYTES };
 	struct image_import_result res;
 	struct bb_error err = { 0 };
 	bool json = false;
-	int opt;
+	int opt, e;
 
 	opterr = 0;
 	optind = 1;
@@ -253,21 +249,21 @@ static int cmd_image_import(int argc, char **argv)
 	o.dest = argv[argc - 1];
 
 	/* Ctrl-C, a hangup or a kill stops the import at its next read, which removes what it
-	 * wrote: DEST is never left half-made. */
-	o.stop = &import_stop;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = stop_import;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	 * wrote: DEST is never left half-made. A signal ignored on entry (nohup) stays so. */
+	if ((e = stop_signals_catch())) {
+		fprintf(stderr, "boxbench image import: cannot catch SIGINT and SIGTERM: %s\n",
+			errno_name(-e));
+		return 1;
+	}
+	o.stop = import_stop_requested;
 	if (image_import(&o, &res, &err)) {
-		if (import_stop) {
+		if (stop_requested()) {
 			/* The reader's EINTR reaches here in the decompressor's words. */
 			fprintf(stderr,
-				"boxbench image import: stopped by a signal; what was unpacked into "
-				"%s is removed\n",
-				o.dest);
-			return 1;
+				"boxbench image import: stopped by %s; what was unpacked into %s is "
+				"removed\n",
+				stop_signal_name(), o.dest);
+			return stop_exit_status();
 		}
 		fprintf(stderr, "boxbench image import: %s\n", err.msg);
 		return res.failure == IMPORT_BAD_INPUT ? EXIT_USAGE : 1;

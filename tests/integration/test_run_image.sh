@@ -257,3 +257,40 @@ test_interrupted_import_is_refused_and_cleaned_up() {
 	assert_eq 0 "$rc" "inspect of a hand-made dir of layers (stderr: $err)"
 	rm -rf "$src" "$BB_TMP/bare"
 }
+
+# import_until_midway SRC DEST [PRE]: starts an import in the background (pid in $ipid), PRE
+# (e.g. "trap '' HUP") run first in its shell, and returns once it has written into DEST.
+import_until_midway() {
+	(eval "${3:-:}"; exec "$BOXBENCH" image import "$1" "$2") >/dev/null 2>"$BB_TMP/import.err" &
+	ipid=$!
+	for _ in $(seq 1 1000); do
+		[ -d "$2/l/0/d" ] && return 0
+		sleep 0.01
+	done
+	kill -9 "$ipid"
+	fail "the import could not be caught midway"
+}
+
+# Ctrl-C or SIGTERM stops an import as they stop run and start: DEST removed, the signal's
+# exit status, its name in the message. A hangup that nohup ignores does not stop it.
+test_import_stopped_by_a_signal_removes_dest_and_exits_as_killed_by_it() {
+	local src=$BB_TMP/many-sig.tar.gz sig code rc2
+	many_files_layer "$src" || fail "could not write the layer"
+	for sig in INT:130 TERM:143; do
+		code=${sig#*:} sig=${sig%%:*}
+		import_until_midway "$src" "$BB_TMP/sig-$sig"
+		kill -"$sig" "$ipid"
+		rc2=0
+		wait "$ipid" || rc2=$?
+		assert_eq "$code" "$rc2" "exit status after SIG$sig"
+		assert_contains "$(cat "$BB_TMP/import.err")" "stopped by SIG$sig" "the message names the signal"
+		[ ! -e "$BB_TMP/sig-$sig" ] || fail "SIG$sig left $BB_TMP/sig-$sig"
+	done
+	import_until_midway "$src" "$BB_TMP/sig-hup" "trap '' HUP"
+	kill -HUP "$ipid"
+	rc2=0
+	wait "$ipid" || rc2=$?
+	assert_eq 0 "$rc2" "an import whose SIGHUP is ignored (nohup) goes on ($(cat "$BB_TMP/import.err"))"
+	[ -f "$BB_TMP/sig-hup/image.json" ] || fail "the nohup'd import did not finish"
+	rm -rf "$BB_TMP/sig-hup"
+}
