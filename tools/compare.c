@@ -232,6 +232,22 @@ static void print_json(const struct compare_result *res, const struct compare_op
 	json_decref(root);
 }
 
+/* A run stopped by a signal wrote what it had measured: its cases have fewer samples (wider
+ * intervals) and the ones it never reached are missing from the comparison. Said, not
+ * refused: the rows it has are real measurements. */
+static void warn_partial(const char *path, const struct result_file *f, const char *which)
+{
+	const char *why;
+
+	if (!f->context || !json_is_true(json_object_get(f->context, "partial")))
+		return;
+	why = json_string_value(json_object_get(f->context, "partial_reason"));
+	fprintf(stderr,
+		"boxbench compare: %s (%s) is a partial run (%s): the cases it did not reach are "
+		"missing, the others have fewer samples\n",
+		path, which, why ? why : "no reason recorded");
+}
+
 /* Says which file's conditions cannot be checked; true when that stops the comparison. */
 static bool context_unchecked(const char *oldp, const struct result_file *old, const char *newp,
 			      const struct result_file *new, bool force)
@@ -377,6 +393,8 @@ int cmd_compare(int argc, char **argv)
 			goto out;
 		}
 	}
+	warn_partial(argv[optind], &old, "old");
+	warn_partial(argv[optind + 1], &new, "new");
 	if (compare_results(&old, &new, &o, &res, &err))
 		goto fail;
 	if (out == OUT_JSON)

@@ -298,3 +298,16 @@ test_many_rows_compare_in_linear_time() {
 	[ "$s" -le 45 ] || fail "comparing 100,000 rows took $s s"
 	rm -f "$BB_TMP"/big-{old,new}.json
 }
+
+# A run stopped by a signal is compared for the rows it has, and compare says it is partial.
+test_a_partial_run_is_compared_with_a_warning() {
+	local ex=results/examples/minimal.json
+	jq '.context.partial = true | .context.partial_reason = "stopped by SIGINT after 10 of 20 iterations"' \
+		"$ex" >"$BB_TMP/partial.json"
+	run "$BOXBENCH" compare "$ex" "$BB_TMP/partial.json"
+	assert_eq 0 "$rc" "compare with a partial new run (stderr: $err)"
+	assert_contains "$err" "$BB_TMP/partial.json (new) is a partial run (stopped by SIGINT after 10 of 20 iterations)" \
+		"the warning names the file and the reason"
+	run "$BOXBENCH" compare "$ex" "$ex"
+	! grep -q partial <<<"$err" || fail "a whole run is called partial: $err"
+}
