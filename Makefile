@@ -38,7 +38,10 @@ COMMIT  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 CC_IS_CLANG := $(shell $(CC) --version 2>/dev/null | grep -qi clang && echo 1)
 
 CFLAGS  ?= -O2 -g
-BB_CPPFLAGS := -D_GNU_SOURCE -I$(SKEL_BUILD) -Ibench -Iprobes \
+# bench/ has one folder per subsystem (README, "Layout"); the agent, in bench/harness/agent/,
+# is a program of its own and not part of the library.
+BENCH_DIRS := common harness storage image inspect scenarios results doctor
+BB_CPPFLAGS := -D_GNU_SOURCE -I$(SKEL_BUILD) -Ibench $(BENCH_DIRS:%=-Ibench/%) -Iprobes \
 	       -DBOXBENCH_VERSION='"$(VERSION)"' -DBOXBENCH_COMMIT='"$(COMMIT)"'
 BB_CFLAGS   := -std=gnu11 -Wall -Wextra -Werror $(if $(CC_IS_CLANG),,-Wno-format-truncation)
 COMPILE = $(CC) $(BB_CPPFLAGS) $(CPPFLAGS) $(BB_CFLAGS) $(SAN_CFLAGS) $(SAN_COV) $(CFLAGS)
@@ -47,17 +50,19 @@ LDLIBS  := -lbpf -lelf -lz -ljansson -larchive -lcrypto -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(SKEL_BUILD) -Iprobes \
 	      -I/usr/include/$(shell uname -m)-linux-gnu -Wall -Werror
 
-BENCH_SRC  := $(wildcard bench/*.c)
+BENCH_SRC  := $(wildcard $(BENCH_DIRS:%=bench/%/*.c))
 PROBE_SRC  := $(filter-out %.bpf.c,$(wildcard probes/*.c))
 BPF_SRC    := $(wildcard probes/*.bpf.c)
 TOOL_SRC   := $(wildcard tools/*.c)
-UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+# Unit tests need nothing but the code; kernel-tier tests need root and a real kernel
+# (mounts, cgroups, loop devices, trusted.* xattrs). Both are cmocka, in a folder per subsystem.
+UNIT_SRC   := $(wildcard tests/unit/*/test_*.c tests/kernel/*/test_*.c)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRC) $(PROBE_SRC))
 TOOL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(TOOL_SRC))
 SKELS    := $(patsubst probes/%.bpf.c,$(SKEL_BUILD)/probes/%.skel.h,$(BPF_SRC))
-UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+UNIT_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HELPERS  := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRC))
 
 # Packages: scripts/deps.sh names what is missing from the file system alone (fast), and
@@ -91,20 +96,26 @@ $(BUILD)/obj/%.o: %.c | $(SKELS) $(DEPS)
 	@mkdir -p $(@D)
 	$(COMPILE) -MMD -MP -c $< -o $@
 
+# ar names members by basename (library basenames are unique); rebuilt whole, so a moved or
+# removed file never lingers in it.
 $(BUILD)/libboxbench.a: $(LIB_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/boxbench: $(TOOL_OBJ) $(BUILD)/libboxbench.a
 	$(LINK) -o $@ $^ $(LDLIBS)
 
 # The agent runs as a container's first process on a rootfs that has no libc: static. So it
 # is never sanitized (ASan and UBSan's runtimes do not link statically), SANITIZE=1 or not.
-$(BUILD)/boxbench-agent: bench/agent/agent.c bench/agent/protocol.h | $(DEPS)
+$(BUILD)/boxbench-agent: bench/harness/agent/agent.c bench/harness/agent/protocol.h | $(DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(BB_CPPFLAGS) $(CPPFLAGS) $(BB_CFLAGS) $(filter-out -fsanitize%,$(CFLAGS)) \
 		$(filter-out -fsanitize%,$(LDFLAGS)) -static -o $@ $<
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libboxbench.a
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libboxbench.a
+	@mkdir -p $(@D)
+	$(LINK) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/kernel/%: $(BUILD)/obj/tests/kernel/%.o $(BUILD)/libboxbench.a
 	@mkdir -p $(@D)
 	$(LINK) -o $@ $^ $(LDLIBS) -lcmocka
 
@@ -142,7 +153,8 @@ install: $(BUILD)/boxbench $(BUILD)/boxbench-agent
 	install -D -m 0755 $(BUILD)/boxbench-agent $(DESTDIR)$(PREFIX)/lib/boxbench/boxbench-agent
 
 format:
-	clang-format -i $(wildcard bench/*.[ch] probes/*.[ch] tools/*.[ch] tests/*/*.[ch])
+	clang-format -i $(wildcard bench/*/*.[ch] bench/*/*/*.[ch] probes/*.[ch] tools/*.[ch] \
+		tests/*/*.[ch] tests/*/*/*.[ch])
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)

@@ -67,7 +67,7 @@ tier() {
 
 unit_tier() { # BUILD LABEL
 	local t out rc p f
-	for t in "$1"/tests/test_*; do
+	for t in "$1"/tests/unit/*/test_* "$1"/tests/kernel/*/test_*; do
 		[ -x "$t" ] || continue
 		out=$("$t" 2>&1)
 		rc=$?
