@@ -39,9 +39,10 @@ CC_IS_CLANG := $(shell $(CC) --version 2>/dev/null | grep -qi clang && echo 1)
 
 CFLAGS  ?= -O2 -g
 # bench/ has one folder per subsystem (README, "Layout"); the agent, in bench/harness/agent/,
-# is a program of its own and not part of the library.
+# is a program of its own and not part of the library. An include names the folder of a header
+# from another one ("harness/cgroup.h", "probes/probes.h"), so the layering shows in the code.
 BENCH_DIRS := common harness storage image inspect scenarios results doctor
-BB_CPPFLAGS := -D_GNU_SOURCE -I$(SKEL_BUILD) -Ibench $(BENCH_DIRS:%=-Ibench/%) -Iprobes \
+BB_CPPFLAGS := -D_GNU_SOURCE -I$(SKEL_BUILD) -Ibench -I. \
 	       -DBOXBENCH_VERSION='"$(VERSION)"' -DBOXBENCH_COMMIT='"$(COMMIT)"'
 BB_CFLAGS   := -std=gnu11 -Wall -Wextra -Werror $(if $(CC_IS_CLANG),,-Wno-format-truncation)
 COMPILE = $(CC) $(BB_CPPFLAGS) $(CPPFLAGS) $(BB_CFLAGS) $(SAN_CFLAGS) $(SAN_COV) $(CFLAGS)

@@ -4,7 +4,7 @@
 #ifndef BOXBENCH_ANNOTATE_H
 #define BOXBENCH_ANNOTATE_H
 
-#include "container.h"
+#include "harness/container.h"
 #include "probes.h"
 
 /* harness: the tid that ran the harness's side of the start (clone3, cgroup writes). */

@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "error.h"
+#include "common/error.h"
 #include "feature.h"
 
 enum attach_stage {

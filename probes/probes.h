@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "common/error.h"
 #include "feature_probe.h"
 #include <linux/types.h>
 #include "events.h"

@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "error.h"
+#include "common/error.h"
 
 #define TRACEFS_PATH "/sys/kernel/tracing"
 

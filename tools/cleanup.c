@@ -6,11 +6,11 @@
 #include <string.h>
 
 #include "builtin.h"
-#include "cgroup.h"
-#include "fsutil.h"
-#include "import_leftovers.h"
-#include "leftovers.h"
-#include "session.h"
+#include "harness/cgroup.h"
+#include "common/fsutil.h"
+#include "image/import_leftovers.h"
+#include "harness/leftovers.h"
+#include "harness/session.h"
 
 static const char cleanup_help[] =
 	"usage: boxbench cleanup [--work-dir DIR] [--cache-dir DIR] [--cache] [--dry-run] [--json]\n"

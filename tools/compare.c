@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "builtin.h"
-#include "compare.h"
+#include "results/compare.h"
 
 #define EXIT_CONTEXT 3
 #define MAX_STRIP    16

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "builtin.h"
-#include "caps.h"
-#include "mntns.h"
+#include "doctor/caps.h"
+#include "harness/mntns.h"
 
 static const char doctor_help[] =
 	"usage: boxbench doctor [--json]\n"

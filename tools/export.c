@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "atomic_file.h"
+#include "common/atomic_file.h"
 #include "builtin.h"
-#include "export.h"
+#include "results/export.h"
 
 static const char export_help[] =
 	"usage: boxbench export RESULT.json --format FORMAT [--out FILE]\n"

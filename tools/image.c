@@ -8,10 +8,10 @@
 #include <string.h>
 
 #include "builtin.h"
-#include "image_import.h"
-#include "parse.h"
-#include "printable.h"
-#include "stop.h"
+#include "image/image_import.h"
+#include "common/parse.h"
+#include "common/printable.h"
+#include "common/stop.h"
 
 static const char image_help[] =
 	"usage: boxbench image <command> [options]\n"

@@ -11,12 +11,12 @@
 #include <unistd.h>
 
 #include "builtin.h"
-#include "inspect_target.h"
-#include "layer_scan.h"
-#include "overlay_which.h"
-#include "ovl_marks.h"
-#include "printable.h"
-#include "upper_changes.h"
+#include "inspect/inspect_target.h"
+#include "inspect/layer_scan.h"
+#include "inspect/overlay_which.h"
+#include "storage/ovl_marks.h"
+#include "common/printable.h"
+#include "inspect/upper_changes.h"
 
 #define TABLE_LIST_MAX 20 /* changed entries the table shows; --json lists them all */
 #define ESC_SLOTS      6 /* names one line of the table may show */

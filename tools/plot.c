@@ -5,8 +5,8 @@
 #include <stdlib.h>
 
 #include "builtin.h"
-#include "export.h"
-#include "plot.h"
+#include "results/export.h"
+#include "results/plot.h"
 
 static const char plot_help[] =
 	"usage: boxbench plot RESULT.json [MORE.json ...] [--out DIR]\n"

@@ -10,14 +10,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "atomic_file.h"
+#include "common/atomic_file.h"
 #include "builtin.h"
-#include "image_stack.h"
-#include "parse.h"
-#include "result_json.h"
-#include "run.h"
-#include "stats.h"
-#include "stop.h"
+#include "scenarios/image_stack.h"
+#include "common/parse.h"
+#include "results/result_json.h"
+#include "scenarios/run.h"
+#include "results/stats.h"
+#include "common/stop.h"
 
 static void print_help(void)
 {

@@ -9,16 +9,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "annotate.h"
+#include "probes/annotate.h"
 #include "builtin.h"
-#include "container.h"
-#include "feature_probe.h"
-#include "driver.h"
-#include "layer_stack.h"
-#include "parse.h"
-#include "probes.h"
-#include "session.h"
-#include "stop.h"
+#include "harness/container.h"
+#include "probes/feature_probe.h"
+#include "storage/driver.h"
+#include "storage/layer_stack.h"
+#include "common/parse.h"
+#include "probes/probes.h"
+#include "harness/session.h"
+#include "common/stop.h"
 
 static const char start_help[] =
 	"usage: boxbench start [options] [--] [OP...]\n"

@@ -7,7 +7,7 @@
 #define BOXBENCH_CAPS_H
 
 #include "check.h"
-#include "error.h"
+#include "common/error.h"
 
 int caps_kernel_probe(struct check_list *out, struct bb_error *err);
 int caps_bpf_probe(struct check_list *out, struct bb_error *err);

@@ -3,7 +3,7 @@
 
 #include <stdio.h>
 
-#include "feature_probe.h"
+#include "probes/feature_probe.h"
 
 static const char *means_yes(enum attach_kind kind)
 {

@@ -1,7 +1,7 @@
 /* The cgroup section of `boxbench doctor`: the mode; for memory, cpu and pids the hierarchy each
  * is on and whether a group there really takes a limit and a process; and CLONE_INTO_CGROUP. */
 #include "caps.h"
-#include "cgroup.h"
+#include "harness/cgroup.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -17,10 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backing_fs.h"
-#include "fsutil.h"
-#include "loopdev.h"
-#include "spawn.h"
+#include "storage/backing_fs.h"
+#include "common/fsutil.h"
+#include "storage/loopdev.h"
+#include "common/spawn.h"
 
 #define GROUP "fs"
 

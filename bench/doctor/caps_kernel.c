@@ -6,7 +6,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "tracefs.h"
+#include "probes/tracefs.h"
 
 int caps_kernel_probe(struct check_list *out, struct bb_error *err)
 {

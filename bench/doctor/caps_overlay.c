@@ -16,7 +16,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "ovl_mount.h"
+#include "storage/ovl_mount.h"
 
 #define GROUP	 "overlay"
 #define N_LAYERS (OVL_MAX_STACK + 1)

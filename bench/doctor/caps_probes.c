@@ -4,7 +4,7 @@
 
 #include <unistd.h>
 
-#include "probes.h"
+#include "probes/probes.h"
 
 int caps_probes_probe(struct check_list *out, struct bb_error *err)
 {

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/statfs.h>
 
-#include "fsutil.h"
-#include "spawn.h"
+#include "common/fsutil.h"
+#include "common/spawn.h"
 
 #define GROUP "runtime"
 

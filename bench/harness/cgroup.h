@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "common/error.h"
 
 /* As crun tells them apart: cgroup2 on /sys/fs/cgroup is v2; a tmpfs there with cgroup2 on
  * /sys/fs/cgroup/unified is hybrid; anything else is v1. */

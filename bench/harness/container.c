@@ -21,9 +21,9 @@
 #include <unistd.h>
 
 #include "agent/protocol.h"
-#include "fsutil.h"
+#include "common/fsutil.h"
 #include "rootfs_mountpoints.h"
-#include "stop.h"
+#include "common/stop.h"
 
 #define CHILD_FAILED 125
 #define ID_MAP_RANGE 65536

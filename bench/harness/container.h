@@ -12,9 +12,9 @@
 #include <sys/types.h>
 
 #include "cgroup.h"
-#include "driver.h"
-#include "error.h"
-#include "layer_stack.h"
+#include "storage/driver.h"
+#include "common/error.h"
+#include "storage/layer_stack.h"
 
 enum phase {
 	PHASE_CGROUP, /* harness: create the container's cgroup and write its limits */

@@ -10,9 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fsutil.h"
-#include "loopdev.h"
-#include "mountinfo.h"
+#include "common/fsutil.h"
+#include "storage/loopdev.h"
+#include "inspect/mountinfo.h"
 
 int leftover_pid(const char *name)
 {

@@ -3,7 +3,7 @@
 #ifndef BOXBENCH_MNTNS_H
 #define BOXBENCH_MNTNS_H
 
-#include "error.h"
+#include "common/error.h"
 
 /* Moves the calling process (which must be single-threaded) into a new mount namespace in
  * which every mount is private. */

@@ -12,8 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fsutil.h"
-#include "spawn.h"
+#include "common/fsutil.h"
+#include "common/spawn.h"
 
 #define HOLDER_TIMEOUT_MS 30000 /* 1000 mounts take well under a second */
 

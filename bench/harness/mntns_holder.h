@@ -4,7 +4,7 @@
 #ifndef BOXBENCH_MNTNS_HOLDER_H
 #define BOXBENCH_MNTNS_HOLDER_H
 
-#include "error.h"
+#include "common/error.h"
 
 /* Makes <dir>/0..n-1 (dir is unused when n is 0), then a child unshares a mount namespace, mounts a small tmpfs on each,
  * and leaves once the caller holds its /proc/<pid>/ns/mnt open in *fd (join it with setns).

@@ -11,8 +11,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "ovl_marks.h"
-#include "overlay_which.h"
+#include "storage/ovl_marks.h"
+#include "inspect/overlay_which.h"
 
 /* What the start path mounts in the new root (container.c's child_main). */
 static const char *const mount_points[] = { "proc" };

@@ -7,8 +7,8 @@
 
 #include <sys/types.h>
 
-#include "driver.h"
-#include "error.h"
+#include "storage/driver.h"
+#include "common/error.h"
 
 /* After the driver's prepare (rfs->upper exists unless cfg->read_only), before the mount:
  * each missing mount point becomes an opaque directory (mode 0555, owned by owner) in

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "container.h"
-#include "fsutil.h"
+#include "common/fsutil.h"
 #include "mntns.h"
 
 /* rundir/ram: a tmpfs for the image; rundir/fs: the file system on it, holding stacks/ and

@@ -8,9 +8,9 @@
 
 #include <stdbool.h>
 
-#include "backing_fs.h"
+#include "storage/backing_fs.h"
 #include "cgroup.h"
-#include "error.h"
+#include "common/error.h"
 
 #define SESSION_DEFAULT_WORK_ROOT "/var/tmp"
 #define SESSION_DEFAULT_CACHE_DIR "/var/cache/boxbench/stacks"

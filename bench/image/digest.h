@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "common/error.h"
 
 #define SHA256_HEX_LEN	  64
 #define DIGEST_STRING_MAX (sizeof("sha256:") + SHA256_HEX_LEN) /* with the NUL */

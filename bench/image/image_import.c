@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "atomic_file.h"
+#include "common/atomic_file.h"
 #include "image_marker.h"
 #include "image_source.h"
 #include "image_unpack.h"

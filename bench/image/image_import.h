@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
-#include "layer_stack.h" /* enum whiteout_form */
+#include "common/error.h"
+#include "storage/layer_stack.h" /* enum whiteout_form */
 
 #define IMAGE_JSON_VERSION	1
 #define IMAGE_DEFAULT_MAX_BYTES (16ULL << 30)

@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fsutil.h"
-#include "json_file.h"
+#include "common/fsutil.h"
+#include "common/json_file.h"
 
 /* LOCK_EX on a file just made: only a reader's brief LOCK_SH (or cleanup's try) can be in
  * the way, so a few tries over a second settle it without ever blocking on a stranger. */

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "common/error.h"
 
 #define IMAGE_MARKER_NAME ".boxbench-import"
 #define IMAGE_IMPORTS_DIR "/run/boxbench/imports"

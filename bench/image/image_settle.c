@@ -11,7 +11,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "fsutil.h"
+#include "common/fsutil.h"
 
 /* ---- implicit directories take after the layers below ---- */
 

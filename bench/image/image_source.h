@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #include "digest.h"
-#include "error.h"
+#include "common/error.h"
 #include "layer_stream.h"
 
 #define IMAGE_MAX_LAYERS 500 /* overlayfs' OVL_MAX_STACK, like layer_stack.h */

@@ -22,7 +22,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "fsutil.h"
+#include "common/fsutil.h"
 
 int unpack_refuse(struct unpacker *u, enum unpack_failure kind, int code, const char *fmt, ...)
 {

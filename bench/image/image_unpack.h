@@ -7,8 +7,8 @@
 
 #include <stdbool.h>
 
-#include "error.h"
-#include "layer_stack.h" /* enum whiteout_form */
+#include "common/error.h"
+#include "storage/layer_stack.h" /* enum whiteout_form */
 
 struct archive;
 

@@ -12,7 +12,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "fsutil.h"
+#include "common/fsutil.h"
 
 /* Whether this layer made dir (with self) or one of its parents something other than a
  * directory: a symlink, a file, a whiteout. Whiteouts below such a name have nothing left to

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fsutil.h"
+#include "common/fsutil.h"
 #include "image_marker.h"
 
 /* A registration that never got its content is an import killed as it began. */

@@ -6,8 +6,8 @@
 
 #include <stdbool.h>
 
-#include "error.h"
-#include "leftovers.h"
+#include "common/error.h"
+#include "harness/leftovers.h"
 
 /* For every such import: DEST/l, DEST/.image.json.tmp and the marker go when the marker
  * names that import (only the marker when image.json is in place: the import had finished);

@@ -11,7 +11,7 @@
 #include <sys/types.h>
 
 #include "digest.h"
-#include "error.h"
+#include "common/error.h"
 
 struct archive;
 

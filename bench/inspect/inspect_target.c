@@ -13,10 +13,10 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "fsutil.h"
-#include "image_marker.h"
-#include "json_file.h"
-#include "ovl_marks.h"
+#include "common/fsutil.h"
+#include "image/image_marker.h"
+#include "common/json_file.h"
+#include "storage/ovl_marks.h"
 
 const char *inspect_kind_name(enum inspect_kind k)
 {

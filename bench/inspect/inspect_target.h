@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "common/error.h"
 #include "mountinfo.h"
 #include "ovl_mounted.h"
 

@@ -7,8 +7,8 @@
 
 #include <sys/stat.h>
 
-#include "error.h"
-#include "ovl_marks.h"
+#include "common/error.h"
+#include "storage/ovl_marks.h"
 
 struct layer_counts {
 	unsigned long long files; /* regular files; xattr whiteouts are counted apart */

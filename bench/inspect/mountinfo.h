@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "error.h"
+#include "common/error.h"
 
 struct mountinfo_entry {
 	int mount_id, parent_id;

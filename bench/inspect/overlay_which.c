@@ -17,7 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "ovl_marks.h"
+#include "storage/ovl_marks.h"
 
 const char *which_result_name(enum which_result r)
 {

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "common/error.h"
 #include "ovl_mounted.h"
 
 struct which_layer {

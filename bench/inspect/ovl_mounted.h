@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "common/error.h"
 
 enum ovl_layer_role {
 	OVL_LAYER_UPPER,

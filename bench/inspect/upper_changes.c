@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "ovl_marks.h"
+#include "storage/ovl_marks.h"
 
 const char *upper_change_kind_name(enum upper_change_kind k)
 {

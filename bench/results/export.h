@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "error.h"
+#include "common/error.h"
 #include "stats.h"
 
 /* The newest result schema this reader understands (results/README.md). */

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "common/error.h"
 
 /* Up to this many samples a side (and without ties) p is exact; the U distribution table then
  * needs (n1 + 1) * (n1 * n2 + 1) doubles, about 1 MiB at 50 x 50. */

@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "atomic_file.h"
-#include "fsutil.h"
+#include "common/atomic_file.h"
+#include "common/fsutil.h"
 #include "plot.h"
-#include "spawn.h"
+#include "common/spawn.h"
 
 struct plot_spec {
 	const char *scenario; /* and the SVG's name */

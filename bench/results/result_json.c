@@ -9,9 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "atomic_file.h"
-#include "cgroup.h"
-#include "host_info.h"
+#include "common/atomic_file.h"
+#include "harness/cgroup.h"
+#include "common/host_info.h"
 #include "stats.h"
 
 const char *case_source(const struct run_ctx *ctx, const struct bench_case *c)

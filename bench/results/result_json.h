@@ -6,7 +6,7 @@
 
 #include <jansson.h>
 
-#include "scenario.h"
+#include "scenarios/scenario.h"
 
 struct run_meta {
 	double wall_time_s; /* the whole run */

@@ -7,7 +7,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "common/error.h"
 
 /* The newest schema_version this reader knows; a newer file may mean something else. */
 #define RESULT_SCHEMA_VERSION 1

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "error.h"
+#include "common/error.h"
 
 /*
  * Percentiles (p5 ... p99, the median, and the median inside the MAD) all use ONE definition:

@@ -15,10 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "image_marker.h"
-#include "layer_scan.h"
-#include "ovl_marks.h"
-#include "overlay_which.h"
+#include "image/image_marker.h"
+#include "inspect/layer_scan.h"
+#include "storage/ovl_marks.h"
+#include "inspect/overlay_which.h"
 
 /* Candidates kept per kind and layer: enough that some survive the lookup replay. */
 #define KEEP 8

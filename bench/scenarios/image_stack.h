@@ -4,8 +4,8 @@
 #ifndef BOXBENCH_IMAGE_STACK_H
 #define BOXBENCH_IMAGE_STACK_H
 
-#include "error.h"
-#include "layer_stack.h"
+#include "common/error.h"
+#include "storage/layer_stack.h"
 
 /* Fills s from the image at dir (absolute or not; s->dir is made absolute). The roles it
  * plants, where the image has them:

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fsutil.h"
-#include "host_info.h"
+#include "common/fsutil.h"
+#include "common/host_info.h"
 #include "scenario.h"
 
 int ovl_fixture_init(struct ovl_fixture *f, const struct layer_stack *stack, const char *workdir,

@@ -7,10 +7,10 @@
 
 #include <stdbool.h>
 
-#include "driver.h"
-#include "error.h"
-#include "layer_stack.h"
-#include "ovl_mount.h"
+#include "storage/driver.h"
+#include "common/error.h"
+#include "storage/layer_stack.h"
+#include "storage/ovl_mount.h"
 
 struct ovl_fixture {
 	const struct layer_stack *stack;

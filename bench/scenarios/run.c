@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "annotate.h"
-#include "stop.h"
+#include "probes/annotate.h"
+#include "common/stop.h"
 
 static const struct {
 	const char *name;

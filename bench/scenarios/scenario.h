@@ -13,10 +13,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "container.h"
-#include "error.h"
-#include "probes.h"
-#include "session.h"
+#include "harness/container.h"
+#include "common/error.h"
+#include "probes/probes.h"
+#include "harness/session.h"
 
 enum suite { SUITE_QUICK, SUITE_DEFAULT, SUITE_FULL };
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "scenario.h"
-#include "spawn.h"
+#include "common/spawn.h"
 
 extern const struct scenario scenario_cgroup;
 

@@ -19,11 +19,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backing_fs.h"
-#include "fsutil.h"
+#include "storage/backing_fs.h"
+#include "common/fsutil.h"
 #include "ovl_fixture.h"
 #include "scenario.h"
-#include "session.h"
+#include "harness/session.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

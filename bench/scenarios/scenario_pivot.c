@@ -21,10 +21,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fsutil.h"
-#include "mntns_holder.h"
+#include "common/fsutil.h"
+#include "harness/mntns_holder.h"
 #include "scenario.h"
-#include "spawn.h"
+#include "common/spawn.h"
 
 extern const struct scenario scenario_pivot;
 

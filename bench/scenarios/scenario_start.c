@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "annotate.h"
-#include "layer_stack.h"
-#include "parse.h"
+#include "probes/annotate.h"
+#include "storage/layer_stack.h"
+#include "common/parse.h"
 #include "scenario.h"
 
 extern const struct scenario scenario_start;

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "loopdev.h"
-#include "spawn.h"
+#include "common/spawn.h"
 
 #define MiB (1024ULL * 1024)
 

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "error.h"
+#include "common/error.h"
 
 enum backing_fs { FS_TMPFS, FS_EXT4, FS_XFS, FS_BTRFS };
 #define BACKING_FS_COUNT 4

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "common/error.h"
 #include "layer_stack.h"
 #include "ovl_mount.h"
 

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fsutil.h"
+#include "common/fsutil.h"
 
 static int overlay_prepare(const struct driver_config *cfg, const struct layer_stack *stack,
 			   const char *dir, uid_t owner, struct rootfs *rfs, struct bb_error *err)

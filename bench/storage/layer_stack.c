@@ -12,7 +12,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "fsutil.h"
+#include "common/fsutil.h"
 
 #define STACK_FORMAT 1 /* bump when the on-disk layout changes */
 #define FIXED_TIME   1577836800 /* 2020-01-01: fixed times make stacks reproducible */

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "common/error.h"
 
 #define LAYER_STACK_MAX_DEPTH	     500 /* overlayfs' OVL_MAX_STACK */
 #define LAYER_STACK_MAX_COPYUP_SIZES 8

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "error.h"
+#include "common/error.h"
 
 enum loopdev_flags {
 	LOOPDEV_READ_ONLY = 1 << 0,

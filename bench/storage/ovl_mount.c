@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fsutil.h"
+#include "common/fsutil.h"
 
 static const struct ovl_options ovl_defaults;
 

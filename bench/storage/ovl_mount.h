@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "common/error.h"
 
 /* The kernel's OVL_MAX_STACK: lower layers per overlay, data-only layers included. */
 #define OVL_MAX_STACK 500

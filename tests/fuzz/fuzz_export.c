@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "export.h"
+#include "results/export.h"
 #include "glue.h"
 
 /* ---- OpenMetrics, the text format's ABNF, as far as boxbench's output uses it ---- */

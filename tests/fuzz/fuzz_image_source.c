@@ -17,9 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "digest.h"
+#include "image/digest.h"
 #include "glue.h"
-#include "image_source.h"
+#include "image/image_source.h"
 
 struct blob {
 	char *data;

@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "builtin.h"
-#include "compare.h"
+#include "results/compare.h"
 #include "glue.h"
-#include "result_read.h"
+#include "results/result_read.h"
 
 /* tools/main.c's, which the fuzzer does not link. */
 int usage_error(const char *sub, const char *fmt, ...)

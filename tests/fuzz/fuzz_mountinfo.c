@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "glue.h"
-#include "mountinfo.h"
-#include "ovl_mounted.h"
+#include "inspect/mountinfo.h"
+#include "inspect/ovl_mounted.h"
 
 static void check_overlay(const char *super_options)
 {

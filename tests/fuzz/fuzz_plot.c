@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "export.h"
+#include "results/export.h"
 #include "glue.h"
-#include "plot.h"
+#include "results/plot.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

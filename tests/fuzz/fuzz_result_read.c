@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "compare.h"
-#include "export.h"
+#include "results/compare.h"
+#include "results/export.h"
 #include "glue.h"
-#include "result_read.h"
+#include "results/result_read.h"
 
 static void compare_with_itself(const struct result_file *f)
 {

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "glue.h"
-#include "image_import.h"
+#include "image/image_import.h"
 
 #define MAX_LAYERS 4
 

@@ -14,7 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "error.h"
+#include "common/error.h"
 
 /* r0 = 0; exit */
 static const struct bpf_insn return_zero[] = {

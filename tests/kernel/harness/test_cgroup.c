@@ -19,8 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "caps.h"
-#include "cgroup.h"
+#include "doctor/caps.h"
+#include "harness/cgroup.h"
 
 #ifndef SYS_clone3
 #define SYS_clone3 435

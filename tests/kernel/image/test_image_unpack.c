@@ -16,8 +16,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "fsutil.h"
-#include "image_unpack.h"
+#include "common/fsutil.h"
+#include "image/image_unpack.h"
 
 static char tmp[64], layer[128], outside[128];
 

@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backing_fs.h"
-#include "loopdev.h"
-#include "mntns.h"
+#include "storage/backing_fs.h"
+#include "storage/loopdev.h"
+#include "harness/mntns.h"
 
 /* cmocka hands the group state to every test, so the scratch dir is simply a global. */
 static struct scratch scratch;

@@ -14,8 +14,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "fsutil.h"
-#include "layer_stack.h"
+#include "common/fsutil.h"
+#include "storage/layer_stack.h"
 
 static char tmp[64];
 

@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "mntns.h"
-#include "ovl_mount.h"
+#include "harness/mntns.h"
+#include "storage/ovl_mount.h"
 
 #define N_MANY 501
 

@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "atomic_file.h"
-#include "fsutil.h"
+#include "common/atomic_file.h"
+#include "common/fsutil.h"
 
 #define NOBODY 65534
 

@@ -6,8 +6,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "check.h"
-#include "error.h"
+#include "doctor/check.h"
+#include "common/error.h"
 
 static void bb_err_returns_negative_errno_and_formats(void **state)
 {

@@ -7,8 +7,8 @@
 #include <sched.h>
 #include <string.h>
 
-#include "leftovers.h"
-#include "parse.h"
+#include "harness/leftovers.h"
+#include "common/parse.h"
 
 static void sizes_take_binary_suffixes(void **state)
 {

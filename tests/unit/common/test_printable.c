@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "error.h"
-#include "printable.h"
+#include "common/error.h"
+#include "common/printable.h"
 
 static const char *esc(const char *s)
 {

@@ -8,8 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "mountinfo.h"
-#include "ovl_mounted.h"
+#include "inspect/mountinfo.h"
+#include "inspect/ovl_mounted.h"
 
 static void unescape_undoes_octal_escapes_only(void **state)
 {

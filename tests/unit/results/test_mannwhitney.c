@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <math.h>
 
-#include "mannwhitney.h"
+#include "results/mannwhitney.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "stats.h"
+#include "results/stats.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
