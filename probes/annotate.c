@@ -62,10 +62,10 @@ void probes_annotate(const struct probes *p, pid_t harness, struct container_res
 			continue;
 		if (ph == PHASE_FIRST_OP && r->n_ops)
 			metric = op_func_metric(r->ops[0].name);
-		probes_fill_span(p, phase_probe[ph].in_child ? r->pid : harness, metric, r->phase[ph].start,
-		     r->phase[ph].end, &r->kphase[ph]);
+		probes_fill_span(p, phase_probe[ph].in_child ? r->pid : harness, metric,
+				 r->phase[ph].start, r->phase[ph].end, &r->kphase[ph]);
 	}
 	for (size_t i = 0; i < r->n_ops; i++)
-		probes_fill_span(p, r->pid, op_func_metric(r->ops[i].name), r->ops[i].start, r->ops[i].end,
-		     &r->ops[i].k);
+		probes_fill_span(p, r->pid, op_func_metric(r->ops[i].name), r->ops[i].start,
+				 r->ops[i].end, &r->ops[i].k);
 }

@@ -485,9 +485,10 @@ int probes_resume(struct probes *p, struct bb_error *err)
 		if (p->plan.func[m].source != SOURCE_NONE)
 			want |= 1u << m;
 	if (p->fn && want &&
-	    funcs_attach(p, p->plan.func[FUNC_COPY_UP].source != SOURCE_NONE
-				    ? p->plan.func[FUNC_COPY_UP].source
-				    : p->plan.func[FUNC_LOOKUP].source,
+	    funcs_attach(p,
+			 p->plan.func[FUNC_COPY_UP].source != SOURCE_NONE
+				 ? p->plan.func[FUNC_COPY_UP].source
+				 : p->plan.func[FUNC_LOOKUP].source,
 			 &want, &e, why, sizeof(why)) < 0)
 		return bb_err(err, e, "cannot re-attach the function-level probes: %s", why);
 	p->paused = false;

@@ -27,6 +27,8 @@ NEEDS=(
 	# the sanitized build and the fuzz targets: clang's ASan, UBSan and libFuzzer runtimes
 	# (a Recommends of clang's, which --no-install-recommends leaves out)
 	"libclang-rt-dev  CLANG_RT"
+	# make test checks the code's format (make format-check) with Debian 12's clang-format 14
+	"clang-format     /usr/bin/clang-format"
 	# run and test: storage drivers, backing file systems, runtimes, plots
 	"gnuplot-nox      /usr/bin/gnuplot"
 	"util-linux       /usr/bin/unshare"

@@ -29,9 +29,9 @@ const char *host_fs_name(const char *path)
 		unsigned long magic;
 		const char *name;
 	} known[] = {
-		{ 0xEF53, "ext4" },	    { 0x58465342, "xfs" },     { 0x9123683E, "btrfs" },
-		{ 0x01021994, "tmpfs" },    { 0x794c7630, "overlay" }, { 0x65735546, "fuse" },
-		{ 0xE0F5E1E2, "erofs" },    { 0x73717368, "squashfs" },
+		{ 0xEF53, "ext4" },	 { 0x58465342, "xfs" },	     { 0x9123683E, "btrfs" },
+		{ 0x01021994, "tmpfs" }, { 0x794c7630, "overlay" },  { 0x65735546, "fuse" },
+		{ 0xE0F5E1E2, "erofs" }, { 0x73717368, "squashfs" },
 	};
 	struct statfs st;
 	char dir[4096];
@@ -53,13 +53,26 @@ const char *host_fs_name(const char *path)
 
 /* What changes what boxbench can see or how fast the paths it times are. */
 static const char *const wanted[] = {
-	"CONFIG_OVERLAY_FS",		 "CONFIG_OVERLAY_FS_REDIRECT_DIR", "CONFIG_OVERLAY_FS_INDEX",
-	"CONFIG_OVERLAY_FS_XINO_AUTO",	 "CONFIG_OVERLAY_FS_METACOPY",	   "CONFIG_KPROBES",
-	"CONFIG_FUNCTION_TRACER",	 "CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS",
-	"CONFIG_DEBUG_INFO_BTF",	 "CONFIG_BPF_JIT",		   "CONFIG_MEMCG",
-	"CONFIG_CGROUP_PIDS",		 "CONFIG_USER_NS",		   "CONFIG_NET_NS",
-	"CONFIG_TIME_NS",		 "CONFIG_PREEMPT",		   "CONFIG_PREEMPT_DYNAMIC",
-	"CONFIG_HZ",			 "CONFIG_SECURITY_SELINUX",	   "CONFIG_SECURITY_APPARMOR",
+	"CONFIG_OVERLAY_FS",
+	"CONFIG_OVERLAY_FS_REDIRECT_DIR",
+	"CONFIG_OVERLAY_FS_INDEX",
+	"CONFIG_OVERLAY_FS_XINO_AUTO",
+	"CONFIG_OVERLAY_FS_METACOPY",
+	"CONFIG_KPROBES",
+	"CONFIG_FUNCTION_TRACER",
+	"CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS",
+	"CONFIG_DEBUG_INFO_BTF",
+	"CONFIG_BPF_JIT",
+	"CONFIG_MEMCG",
+	"CONFIG_CGROUP_PIDS",
+	"CONFIG_USER_NS",
+	"CONFIG_NET_NS",
+	"CONFIG_TIME_NS",
+	"CONFIG_PREEMPT",
+	"CONFIG_PREEMPT_DYNAMIC",
+	"CONFIG_HZ",
+	"CONFIG_SECURITY_SELINUX",
+	"CONFIG_SECURITY_APPARMOR",
 	"CONFIG_LOCK_DOWN_KERNEL_FORCE_NONE",
 };
 
