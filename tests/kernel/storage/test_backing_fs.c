@@ -1,5 +1,6 @@
 /* Backing file systems and loop devices on the real kernel: each test mounts for real inside a
- * private mount namespace on a tmpfs scratch dir, and checks that nothing is left behind. */
+ * private mount namespace on a tmpfs scratch dir, and checks that nothing is left behind. The
+ * names alone are a unit test (tests/unit/storage/test_backing_fs_names.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -385,31 +386,6 @@ static void killed_holder_leaks_no_loop_device(void **state)
 	assert_nothing_left();
 }
 
-static void names_parse_and_zfs_is_refused(void **state)
-{
-	struct bb_error err = { 0 };
-	enum backing_fs fs = FS_TMPFS;
-
-	(void)state;
-	for (int i = 0; i < BACKING_FS_COUNT; i++) {
-		assert_int_equal(backing_fs_parse(backing_fs_name((enum backing_fs)i), &fs, &err),
-				 0);
-		assert_int_equal(fs, i);
-	}
-	assert_string_equal(backing_fs_name(FS_XFS), "xfs");
-	assert_int_equal(backing_fs_parse("xfs", &fs, &err), 0);
-	assert_int_equal(fs, FS_XFS);
-	assert_int_equal(backing_fs_parse("zfs", &fs, &err), -EINVAL);
-	assert_int_equal(err.code, EINVAL);
-	assert_non_null(strstr(err.msg, "'zfs'"));
-	assert_int_equal(fs, FS_XFS);
-	assert_int_equal(backing_fs_parse("XFS", &fs, NULL), -EINVAL);
-	assert_int_equal(backing_fs_parse("", &fs, NULL), -EINVAL);
-	assert_int_equal(backing_fs_parse(NULL, &fs, NULL), -EINVAL);
-	assert_string_equal(backing_fs_name((enum backing_fs)BACKING_FS_COUNT), "unknown");
-	assert_int_equal(backing_fs_magic((enum backing_fs)99), 0);
-}
-
 static int group_setup(void **state)
 {
 	struct bb_error err = { 0 };
@@ -436,7 +412,6 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(names_parse_and_zfs_is_refused),
 		cmocka_unit_test(loopdev_attaches_with_autoclear_and_detaches),
 		cmocka_unit_test(tmpfs_mounts_without_reflink),
 		cmocka_unit_test(ext4_mounts_without_reflink),

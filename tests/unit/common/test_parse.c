@@ -7,7 +7,6 @@
 #include <sched.h>
 #include <string.h>
 
-#include "harness/leftovers.h"
 #include "common/parse.h"
 
 static void sizes_take_binary_suffixes(void **state)
@@ -83,22 +82,6 @@ static void namespace_lists(void **state)
 	assert_non_null(strstr(err.msg, "'bogus'"));
 }
 
-static void leftover_names_carry_their_pid(void **state)
-{
-	(void)state;
-	assert_int_equal(leftover_pid("boxbench-run-1234"), 1234);
-	assert_int_equal(leftover_pid("boxbench-doctor-77.AbC123"), 77);
-	assert_int_equal(leftover_pid("0123456789abcdef.building.42"), 42);
-	assert_int_equal(leftover_pid("boxbench-run-"), -1);
-	assert_int_equal(leftover_pid("boxbench-run-12x"), -1);
-	assert_int_equal(leftover_pid("0123456789abcdef"), -1); /* a finished stack */
-	assert_int_equal(leftover_pid("other-1234"), -1);
-	/* Loop images carry the run's pid too, also as a deleted file's backing_file reads. */
-	assert_int_equal(leftover_pid("boxbench-ext4-4321.AbC123.img"), 4321);
-	assert_int_equal(leftover_pid("boxbench-xfs-55.AbC123.img (deleted)"), 55);
-	assert_int_equal(leftover_pid("boxbench-ext4.AbC123.img"), -1); /* an older name */
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -106,7 +89,6 @@ int main(void)
 		cmocka_unit_test(bad_sizes_name_the_option),
 		cmocka_unit_test(uints_respect_their_range),
 		cmocka_unit_test(namespace_lists),
-		cmocka_unit_test(leftover_names_carry_their_pid),
 	};
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
 }
