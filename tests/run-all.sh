@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test: the cmocka unit tests, the integration tests that drive the boxbench binary
-# on the real kernel, the unit tests again under ASan+UBSan with a short libFuzzer run of each
-# target (tests/fuzz), then the kernel matrix. Ends with one line "tests: N passed, N failed".
+# Runs every test: the cmocka unit tests (pure: run as nobody, to show they need no root), the
+# cmocka kernel tests (root, real mounts, cgroups, loop devices), the integration tests that
+# drive the boxbench binary on the real kernel, the unit and kernel tests again under
+# ASan+UBSan with a short libFuzzer run of each target (tests/fuzz), then the kernel matrix.
+# Ends with one line "tests: N passed, N failed, N skipped". A tier that reports nothing (no
+# binary, no summary, no count) fails: silence is no pass.
 #
 #   BUILD=DIR          the build the unit and integration tests use (default build)
 #   SANITIZED=1        that build is sanitized (make test SANITIZE=1): a sanitizer report in
@@ -65,33 +68,90 @@ tier() {
 	[ -n "$1" ] && printf '\n== %s\n' "$1"
 }
 
-unit_tier() { # BUILD LABEL
-	local t out rc p f
-	for t in "$1"/tests/unit/*/test_* "$1"/tests/kernel/*/test_*; do
+# The sum of the numbers the sed PATTERN picks from TEXT's lines (0 when none matches).
+sum_of() { # PATTERN TEXT
+	sed -n "s/$1/\1/p" <<<"$2" | awk '{ n += $1 } END { print n + 0 }'
+}
+
+# cmocka_tier DIR SUFFIX [RUNNER...]: runs each cmocka binary DIR/<folder>/test_* (through
+# RUNNER when given) and adds its summaries (one per group) to the tally: passed, failed, and
+# skipped tests. A test that errored (its setup failed) is failed; a binary that exits non-zero
+# with none failed, or prints no summary (it crashed, or ran no group), fails; so does a tier
+# with no binary at all.
+cmocka_tier() {
+	local dir=$1 suffix=$2 t name out rc runs p f s n=0
+	shift 2
+	for t in "$dir"/*/test_*; do
 		[ -x "$t" ] || continue
-		out=$("$t" 2>&1)
+		n=$((n + 1))
+		name=${t#"$dir"/}$suffix
+		out=$("$@" "$t" 2>&1)
 		rc=$?
 		echo "$out"
-		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1)
-		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1)
-		passed=$((passed + ${p:-0}))
-		failed=$((failed + ${f:-0}))
-		new_reports "$(basename "$t")$2" && continue
-		if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+		runs=$(grep -c '^\[==========\] [0-9]* test(s) run\.$' <<<"$out")
+		p=$(sum_of '^\[  PASSED  \] \([0-9]*\) test(s)\.$' "$out")
+		f=$(sum_of '^\[  FAILED  \] \([0-9]*\) test(s), listed below:$' "$out")
+		f=$((f + $(grep -c '^\[  ERROR   \] [^-]' <<<"$out")))
+		s=$(sum_of '^\[  SKIPPED \] \([0-9]*\) test(s), listed below:$' "$out")
+		passed=$((passed + p))
+		failed=$((failed + f))
+		skipped=$((skipped + s))
+		new_reports "$name" && continue
+		if [ "$runs" -eq 0 ] && [ "$f" -eq 0 ]; then
 			failed=$((failed + 1))
-			failures+=("$(basename "$t")$2 (exit $rc)")
+			failures+=("$name (no cmocka summary: it crashed or ran nothing; exit $rc)")
+		elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+			failed=$((failed + 1))
+			failures+=("$name (exit $rc)")
+		elif [ "$f" -gt 0 ]; then
+			failures+=("$name")
 		fi
-		[ "${f:-0}" -gt 0 ] && failures+=("$(basename "$t")$2")
 	done
+	if [ "$n" -eq 0 ]; then
+		echo "no test binaries in $dir (make unit-tests builds them)"
+		failed=$((failed + 1))
+		failures+=("$dir (no test binaries)")
+	fi
+}
+
+# unit_tier BUILD SUFFIX: the pure cmocka tests. As root they run as nobody: a unit test that
+# needs root fails here, instead of passing only because make test runs as root.
+unit_tier() {
+	local dir=$1/tests/unit nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+
+	if [ "$(id -u)" != 0 ] || [ ! -d "$dir" ]; then
+		cmocka_tier "$dir" "$2"
+	elif "${nobody[@]}" test -x "$dir"; then
+		cmocka_tier "$dir" "$2" "${nobody[@]}"
+	else
+		echo "skipped running them as nobody: nobody cannot reach $dir (a dir on the way is not searchable by others); they run as root"
+		skipped=$((skipped + 1))
+		cmocka_tier "$dir" "$2"
+	fi
+}
+
+# kernel_tier BUILD SUFFIX: the cmocka tests that need root and the real kernel.
+kernel_tier() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "skipped: these need root (mounts, cgroups, loop devices, trusted.* xattrs)"
+		skipped=$((skipped + 1))
+		return
+	fi
+	cmocka_tier "$1/tests/kernel" "$2"
 }
 
 [ "${SANITIZED:-0}" = 1 ] && sanitize "$PWD/$BUILD/sanitizer-reports"
 
-tier "unit tests (cmocka${SANITIZED:+, ASan+UBSan})"
+tier "unit tests (cmocka, no root: as nobody${SANITIZED:+; ASan+UBSan})"
 unit_tier "$BUILD" ""
+tier "kernel tests (cmocka, root on the real kernel: mounts, cgroups, loop devices${SANITIZED:+; ASan+UBSan})"
+kernel_tier "$BUILD" ""
 
 tier "integration tests (real kernel, driving $BUILD/boxbench)"
+files=0
 for file in tests/integration/test_*.sh; do
+	[ -e "$file" ] || continue
+	files=$((files + 1))
 	out=$(bash tests/integration/run-file.sh "$file" 2>&1)
 	echo "$out"
 	new_reports "$file"
@@ -108,16 +168,22 @@ for file in tests/integration/test_*.sh; do
 	skipped=$((skipped + s))
 	while read -r name; do failures+=("$name"); done < <(sed -n 's/^FAIL \([^:]*\):.*/\1/p' <<<"$out")
 done
+if [ "$files" -eq 0 ]; then
+	failed=$((failed + 1))
+	failures+=("tests/integration (no test_*.sh file)")
+fi
 
-# The sanitized tier of a plain `make test`: the unit tests of the ASan+UBSan build. (The
-# integration tests run sanitized with `make test SANITIZE=1`; the time is spent once here.)
+# The sanitized tier of a plain `make test`: the unit and kernel tests of the ASan+UBSan build.
+# (The integration tests run sanitized with `make test SANITIZE=1`; the time is spent once here.)
 fuzz_build=
 if [ "${SANITIZED:-0}" = 1 ]; then
 	fuzz_build=$BUILD
 elif [ -n "${SAN_BUILD:-}" ]; then
-	tier "unit tests under ASan+UBSan ($SAN_BUILD)"
+	tier "unit tests under ASan+UBSan ($SAN_BUILD, as nobody)"
 	sanitize "$PWD/$SAN_BUILD/sanitizer-reports"
 	unit_tier "$SAN_BUILD" " (sanitized)"
+	tier "kernel tests under ASan+UBSan ($SAN_BUILD)"
+	kernel_tier "$SAN_BUILD" " (sanitized)"
 	fuzz_build=$SAN_BUILD
 fi
 # The fuzz runner has its own sanitizer options (reports on stderr, where libFuzzer is).
@@ -139,6 +205,9 @@ if [ -n "$fuzz_build" ] && [ "${FUZZ_SECONDS:-3}" != 0 ]; then
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		failed=$((failed + 1))
 		failures+=("fuzz smoke (tests/fuzz/run.sh exit $rc, see above)")
+	elif [ $((p + f)) -eq 0 ]; then
+		failed=$((failed + 1))
+		failures+=("fuzz smoke (tests/fuzz/run.sh named no target)")
 	fi
 else
 	tier "fuzz smoke: skipped (${fuzz_build:+FUZZ_SECONDS=0}${fuzz_build:-no sanitized build})"
@@ -155,17 +224,27 @@ else
 	out=$(scripts/vmtest --build "$BUILD" --quiet 2>&1)
 	rc=$?
 	echo "$out"
+	guests=0
 	guest_failures=0
 	while read -r kernel p f; do
+		guests=$((guests + 1))
 		passed=$((passed + p))
 		failed=$((failed + f))
 		guest_failures=$((guest_failures + f))
 		[ "$f" -gt 0 ] && failures+=("kernel matrix on $kernel")
+		if [ $((p + f)) -eq 0 ]; then
+			failed=$((failed + 1))
+			guest_failures=$((guest_failures + 1))
+			failures+=("kernel matrix on $kernel (the payload ran no check)")
+		fi
 	done < <(sed -n 's/^vmtest:   \([^:]*\): .*(\([0-9]*\) passed, \([0-9]*\) failed).*/\1 \2 \3/p' <<<"$out")
 	# A guest that hung or crashed reports no counts: the matrix itself failed.
 	if [ "$rc" -ne 0 ] && [ "$guest_failures" -eq 0 ]; then
 		failed=$((failed + 1))
 		failures+=("kernel matrix (scripts/vmtest exit $rc, see above)")
+	elif [ "$guests" -eq 0 ]; then
+		failed=$((failed + 1))
+		failures+=("kernel matrix (no guest reported its counts)")
 	fi
 fi
 

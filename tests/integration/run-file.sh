@@ -17,7 +17,14 @@ skipped=0
 if declare -F setup_file >/dev/null; then
 	setup_file || { echo "FAIL setup_file of $file"; echo "file: 0 passed, 1 failed ($(basename "$file"))"; exit 1; }
 fi
-for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
+tests=$(declare -F | awk '{print $3}' | grep '^test_')
+# A file whose tests all vanished (renamed, or a syntax error that stopped the source) must not
+# pass by running nothing.
+if [ -z "$tests" ]; then
+	echo "FAIL $(basename "$file"): no test_ function in it"
+	failed=1
+fi
+for t in $tests; do
 	before=$(leftovers)
 	start=$(date +%s%N)
 	msg=$( (set -e; "$t") 2>&1)
@@ -52,3 +59,4 @@ if declare -F teardown_file >/dev/null; then
 	teardown_file || { echo "FAIL teardown_file of $file"; failed=$((failed + 1)); }
 fi
 echo "file: $passed passed, $failed failed, $skipped skipped ($(basename "$file"))"
+[ "$failed" -eq 0 ]

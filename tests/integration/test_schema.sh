@@ -90,8 +90,9 @@ test_not_json_fails() {
 	expect_invalid "$BB_TMP/nan.json" "NaN is not a JSON number"
 }
 
+# A boxbench that cannot run (missing, not executable, crashing) fails here: it is no reason
+# to skip.
 test_quick_suite_result_matches_schema() {
-	"$BOXBENCH" run --help >/dev/null 2>&1 || skip "boxbench has no 'run' subcommand yet"
 	mkdir -p "$BB_TMP/cache"
 	# A user namespace's root (uid 100000 outside) must be able to reach the layers.
 	chmod 755 "$BB_TMP" "$BB_TMP/cache"
