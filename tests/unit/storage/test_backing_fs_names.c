@@ -1,5 +1,5 @@
 /* Unit tests for the backing file systems' names: --backing's parser and its inverse, and the
- * refusal of a file system boxbench has no driver for. Pure: no mount (those are
+ * refusal of a name it does not know (zfs). Pure: no mount (the mounts are
  * tests/kernel/storage/test_backing_fs.c). */
 #include <setjmp.h>
 #include <stdarg.h>
