@@ -136,7 +136,7 @@ static void print_table(const struct compare_result *res, const struct compare_o
 /* A name as a code span in a GFM table cell: fenced by one backtick more than its longest run
  * of them (spaced when it starts or ends with one), '|' escaped as the table wants even inside
  * code. Inside a code span nothing else is markup; control characters never get here
- * (result_read refuses them). */
+ * (result_load refuses them). */
 static void md_code(const char *name)
 {
 	size_t run = 0, longest = 0, len = strlen(name);
@@ -235,7 +235,7 @@ static void print_json(const struct compare_result *res, const struct compare_op
 /* A run stopped by a signal wrote what it had measured: its cases have fewer samples (wider
  * intervals) and the ones it never reached are missing from the comparison. Said, not
  * refused: the rows it has are real measurements. */
-static void warn_partial(const char *path, const struct result_file *f, const char *which)
+static void warn_partial(const char *path, const struct result *f, const char *which)
 {
 	const char *why;
 
@@ -249,8 +249,8 @@ static void warn_partial(const char *path, const struct result_file *f, const ch
 }
 
 /* Says which file's conditions cannot be checked; true when that stops the comparison. */
-static bool context_unchecked(const char *oldp, const struct result_file *old, const char *newp,
-			      const struct result_file *new, bool force)
+static bool context_unchecked(const char *oldp, const struct result *old, const char *newp,
+			      const struct result *new, bool force)
 {
 	const char *why_old = compare_context_missing(old), *why_new = compare_context_missing(new);
 
@@ -299,7 +299,7 @@ int cmd_compare(int argc, char **argv)
 	struct compare_opts o = {
 		.alpha = 0.01, .threshold = 0.05, .max_cv = 0.10, .strip = strip
 	};
-	struct result_file old = { 0 }, new = { 0 };
+	struct result old = { 0 }, new = { 0 };
 	struct compare_result res = { 0 };
 	struct bb_error err = { 0 };
 	enum output out = OUT_TABLE;
@@ -371,7 +371,8 @@ int cmd_compare(int argc, char **argv)
 
 	/* Both files are read and checked before anything is printed: a bad input writes
 	 * nothing to stdout, so a CI step never posts half a comment. */
-	if (result_read(argv[optind], &old, &err) || result_read(argv[optind + 1], &new, &err)) {
+	if (result_load(argv[optind], RESULT_NEED_PRINTABLE, &old, &err) ||
+	    result_load(argv[optind + 1], RESULT_NEED_PRINTABLE, &new, &err)) {
 		fprintf(stderr, "boxbench compare: %s\n", err.msg);
 		goto out;
 	}
@@ -412,7 +413,7 @@ out:
 		free(diffs[i]);
 	free(diffs);
 	compare_result_free(&res);
-	result_file_free(&old);
-	result_file_free(&new);
+	result_free(&old);
+	result_free(&new);
 	return status;
 }

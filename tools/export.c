@@ -40,7 +40,7 @@ static const char export_help[] =
 
 /* Through the atomic writer: a textfile collector reads only *.prom, and sees the old file or
  * the whole new one, never a part. 0644: the collector usually runs as another user. */
-static int write_out(const char *path, const struct export_result *res, enum export_format fmt)
+static int write_out(const char *path, const struct result *res, enum export_format fmt)
 {
 	struct bb_error err = { 0 };
 	struct atomic_file af;
@@ -68,7 +68,7 @@ int cmd_export(int argc, char **argv)
 		{ 0 },
 	};
 	const char *format = NULL, *out = NULL;
-	struct export_result res;
+	struct result res;
 	struct bb_error err = { 0 };
 	enum export_format fmt;
 	int opt, status;
@@ -103,7 +103,7 @@ int cmd_export(int argc, char **argv)
 		return usage_error("export",
 				   "unknown format '%s' (bmf, gh-benchmark, openmetrics or csv)",
 				   format);
-	if (export_result_load(argv[optind], &res, &err)) {
+	if (result_load(argv[optind], RESULT_NEED_CONTEXT, &res, &err)) {
 		fprintf(stderr, "boxbench export: %s\n", err.msg);
 		return EXIT_USAGE;
 	}
@@ -115,6 +115,6 @@ int cmd_export(int argc, char **argv)
 			fprintf(stderr, "boxbench export: cannot write to stdout: %s\n",
 				err.code ? err.msg : errno_name(errno));
 	}
-	export_result_free(&res);
+	result_free(&res);
 	return status;
 }

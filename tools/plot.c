@@ -5,8 +5,8 @@
 #include <stdlib.h>
 
 #include "builtin.h"
-#include "results/export.h"
 #include "results/plot.h"
+#include "results/result.h"
 
 static const char plot_help[] =
 	"usage: boxbench plot RESULT.json [MORE.json ...] [--out DIR]\n"
@@ -35,7 +35,7 @@ int cmd_plot(int argc, char **argv)
 		{ 0 },
 	};
 	const char *out = "plots";
-	struct export_result *res;
+	struct result *res;
 	struct plot_paths written;
 	struct bb_error err = { 0 };
 	size_t n = 0;
@@ -64,7 +64,7 @@ int cmd_plot(int argc, char **argv)
 		return 1;
 	}
 	for (; optind < argc; optind++, n++)
-		if (export_result_load(argv[optind], &res[n], &err)) {
+		if (result_load(argv[optind], RESULT_NEED_CONTEXT, &res[n], &err)) {
 			fprintf(stderr, "boxbench plot: %s\n", err.msg);
 			status = EXIT_USAGE;
 			goto out;
@@ -79,7 +79,7 @@ int cmd_plot(int argc, char **argv)
 	plot_paths_free(&written);
 out:
 	for (size_t i = 0; i < n; i++)
-		export_result_free(&res[i]);
+		result_free(&res[i]);
 	free(res);
 	return status;
 }

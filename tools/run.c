@@ -14,9 +14,8 @@
 #include "builtin.h"
 #include "scenarios/image_stack.h"
 #include "common/parse.h"
-#include "results/result_json.h"
+#include "results/result_write.h"
 #include "scenarios/run.h"
-#include "results/stats.h"
 #include "common/stop.h"
 
 static void print_help(void)
@@ -268,6 +267,8 @@ static void show_progress(void *arg, size_t done, size_t total, const struct ben
 		fprintf(stderr, "\r\033[K");
 }
 
+/* From the summary the JSON's aggregate rows are written from: the table and the file cannot
+ * disagree, the in-kernel share included ("-" where the JSON has no kernel_share). */
 static void print_table(const struct run_ctx *ctx, const struct case_list *cases)
 {
 	size_t width = 30;
@@ -279,32 +280,23 @@ static void print_table(const struct run_ctx *ctx, const struct case_list *cases
 	       "p99 µs", "kernel", "samples", "source");
 	for (size_t i = 0; i < cases->n; i++) {
 		const struct bench_case *c = &cases->items[i];
-		unsigned long long *col;
-		struct stats w, k;
-		size_t nk = 0;
+		struct result_summary sum;
+		double share;
 
 		if (c->error[0] || !c->n_samples) {
 			printf("%-*s  failed: %s\n", (int)width, c->name,
 			       c->error[0] ? c->error : "no samples");
 			continue;
 		}
-		col = malloc(c->n_samples * sizeof(*col));
-		if (!col)
+		if (result_case_summary(c, &sum, NULL))
 			return;
-		for (size_t s = 0; s < c->n_samples; s++)
-			col[s] = c->samples[s].wall_ns;
-		stats_compute(col, c->n_samples, &w, NULL);
-		for (size_t s = 0; s < c->n_samples; s++)
-			if (c->samples[s].k.has_kernel)
-				col[nk++] = c->samples[s].k.kernel_ns;
-		printf("%-*s %11.1f %11.1f %11.1f", (int)width, c->name, w.median / 1e3,
-		       w.p90 / 1e3, w.p99 / 1e3);
-		if (nk && stats_compute(col, nk, &k, NULL) == 0 && w.median > 0)
-			printf(" %6.0f%%", 100.0 * k.median / w.median);
+		printf("%-*s %11.1f %11.1f %11.1f", (int)width, c->name, sum.wall.median / 1e3,
+		       sum.wall.p90 / 1e3, sum.wall.p99 / 1e3);
+		if (result_summary_share(&sum, "median", &share))
+			printf(" %6.0f%%", 100 * share);
 		else
 			printf(" %7s", "-");
 		printf(" %7zu  %s\n", c->n_samples, case_source(ctx, c));
-		free(col);
 	}
 }
 

@@ -36,7 +36,7 @@ static char *json_text(json_t *v)
 		 : strdup("(absent)");
 }
 
-const char *compare_context_missing(const struct result_file *f)
+const char *compare_context_missing(const struct result *f)
 {
 	if (!f->context)
 		return "it has no context";
@@ -46,8 +46,8 @@ const char *compare_context_missing(const struct result_file *f)
 	return "its context has none of the fields compared";
 }
 
-int compare_contexts(const struct result_file *old, const struct result_file *new, char ***diffs,
-		     size_t *n, struct bb_error *err)
+int compare_contexts(const struct result *old, const struct result *new, char ***diffs, size_t *n,
+		     struct bb_error *err)
 {
 	char **lines = NULL;
 
@@ -124,40 +124,59 @@ static int cmp_double(const void *pa, const void *pb)
 	return (a > b) - (a < b);
 }
 
-static int side_compute(const struct result_series *s, struct compare_side *side)
+/* A case's wall times, the one number compare judges (malloc'd; NULL when out of memory). */
+static double *wall_times(const struct result_case *c)
+{
+	double *v = malloc((c->n + 1) * sizeof(*v));
+
+	for (size_t i = 0; v && i < c->n; i++)
+		v[i] = c->samples[i].wall_ns;
+	return v;
+}
+
+static int side_compute(const double *ns, size_t n, struct compare_side *side)
 {
 	double *sorted, sum = 0, ss = 0;
 
 	memset(side, 0, sizeof(*side));
-	side->n = s->n;
-	if (!s->n)
+	side->n = n;
+	if (!n)
 		return 0;
-	sorted = malloc(s->n * sizeof(*sorted));
+	sorted = malloc(n * sizeof(*sorted));
 	if (!sorted)
 		return -ENOMEM;
-	memcpy(sorted, s->ns, s->n * sizeof(*sorted));
-	qsort(sorted, s->n, sizeof(*sorted), cmp_double);
-	for (size_t i = 0; i < s->n; i++)
+	memcpy(sorted, ns, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), cmp_double);
+	for (size_t i = 0; i < n; i++)
 		sum += sorted[i];
-	side->mean = sum / (double)s->n;
-	for (size_t i = 0; i < s->n; i++)
+	side->mean = sum / (double)n;
+	for (size_t i = 0; i < n; i++)
 		ss += (sorted[i] - side->mean) * (sorted[i] - side->mean);
-	if (s->n > 1 && side->mean > 0)
-		side->cv = sqrt(ss / (double)(s->n - 1)) / side->mean;
-	side->median = stats_quantile_sorted(sorted, s->n, 0.5);
+	if (n > 1 && side->mean > 0)
+		side->cv = sqrt(ss / (double)(n - 1)) / side->mean;
+	side->median = stats_quantile_sorted(sorted, n, 0.5);
 	side->min = sorted[0];
-	side->max = sorted[s->n - 1];
+	side->max = sorted[n - 1];
 	/* The spread that judges a row is robust: 1.4826 x MAD / median, the CV a normal
 	 * sample would have. Latencies are skewed, and one preempted sample can triple the
 	 * plain stddev without moving the median: the plain CV called every lookup row of a
 	 * quiet run unstable here (21-109%), the robust one separates noise from change. */
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < n; i++)
 		sorted[i] = fabs(sorted[i] - side->median);
-	qsort(sorted, s->n, sizeof(*sorted), cmp_double);
+	qsort(sorted, n, sizeof(*sorted), cmp_double);
 	if (side->median > 0)
-		side->rcv = 1.4826 * stats_quantile_sorted(sorted, s->n, 0.5) / side->median;
+		side->rcv = 1.4826 * stats_quantile_sorted(sorted, n, 0.5) / side->median;
 	free(sorted);
 	return 0;
+}
+
+static int case_side(const struct result_case *c, struct compare_side *side)
+{
+	double *ns = wall_times(c);
+	int ret = ns ? side_compute(ns, c->n, side) : -ENOMEM;
+
+	free(ns);
+	return ret;
 }
 
 static void judge(struct compare_row *r, const struct compare_opts *o)
@@ -193,17 +212,16 @@ static void judge(struct compare_row *r, const struct compare_opts *o)
 /* The stripped names of one file, checked for names that --strip-param made collide, and an
  * index of them (name -> position; a jansson object is a hash table), so that files of many
  * thousands of rows pair in linear time. */
-static int stripped_names(const struct result_file *f, const char *which,
-			  const struct compare_opts *o, char ***names, json_t **index,
-			  struct bb_error *err)
+static int stripped_names(const struct result *f, const char *which, const struct compare_opts *o,
+			  char ***names, json_t **index, struct bb_error *err)
 {
-	char **v = calloc(f->n + 1, sizeof(*v));
+	char **v = calloc(f->n_cases + 1, sizeof(*v));
 	json_t *idx = json_object(), *at;
 
 	if (!v || !idx)
 		goto nomem;
-	for (size_t i = 0; i < f->n; i++) {
-		v[i] = compare_strip_params(f->series[i].name, o->strip, o->n_strip);
+	for (size_t i = 0; i < f->n_cases; i++) {
+		v[i] = compare_strip_params(f->cases[i].name, o->strip, o->n_strip);
 		if (!v[i])
 			goto nomem;
 		at = json_object_get(idx, v[i]);
@@ -211,7 +229,7 @@ static int stripped_names(const struct result_file *f, const char *which,
 			bb_err(err, EINVAL,
 			       "in the %s file, '%s' and '%s' both become '%s' without the stripped "
 			       "parameters: strip fewer",
-			       which, f->series[json_integer_value(at)].name, f->series[i].name,
+			       which, f->cases[json_integer_value(at)].name, f->cases[i].name,
 			       v[i]);
 			goto fail;
 		}
@@ -224,7 +242,7 @@ static int stripped_names(const struct result_file *f, const char *which,
 nomem:
 	bb_err(err, ENOMEM, "out of memory");
 fail:
-	for (size_t i = 0; v && i < f->n; i++)
+	for (size_t i = 0; v && i < f->n_cases; i++)
 		free(v[i]);
 	free(v);
 	json_decref(idx);
@@ -260,41 +278,41 @@ static int result_shift(struct compare_result *out)
 }
 
 /* Judges a paired row; its new side is first divided by `scale` (1: as measured). */
-static int judge_pair(struct compare_row *r, const struct result_series *os,
-		      const struct result_series *ns, double scale, const struct compare_opts *opts,
+static int judge_pair(struct compare_row *r, const struct result_case *oc,
+		      const struct result_case *nc, double scale, const struct compare_opts *opts,
 		      struct bb_error *err)
 {
-	struct result_series scaled = *ns;
-	double *v = NULL;
+	double *o = wall_times(oc), *v = wall_times(nc);
 	int ret = 0;
 
-	if (scale != 1 && ns->n) {
-		v = malloc(ns->n * sizeof(*v));
-		if (!v)
-			return bb_err(err, ENOMEM, "out of memory");
-		for (size_t i = 0; i < ns->n; i++)
-			v[i] = ns->ns[i] / scale;
-		scaled.ns = v;
-		if (side_compute(&scaled, &r->new)) {
+	if (!o || !v) {
+		ret = bb_err(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (scale != 1 && nc->n) {
+		for (size_t i = 0; i < nc->n; i++)
+			v[i] /= scale;
+		if (side_compute(v, nc->n, &r->new)) {
 			ret = bb_err(err, ENOMEM, "out of memory");
 			goto out;
 		}
 	}
 	r->change = r->old.median > 0 ? (r->new.median - r->old.median) / r->old.median : 0;
 	r->mw.p = 1;
-	if (os->n && scaled.n && (ret = mw_test(os->ns, os->n, scaled.ns, scaled.n, &r->mw, err)))
+	if (oc->n && nc->n && (ret = mw_test(o, oc->n, v, nc->n, &r->mw, err)))
 		goto out;
 	judge(r, opts);
 out:
+	free(o);
 	free(v);
 	return ret;
 }
 
-int compare_results(const struct result_file *old, const struct result_file *new,
+int compare_results(const struct result *old, const struct result *new,
 		    const struct compare_opts *opts, struct compare_result *out,
 		    struct bb_error *err)
 {
-	const struct result_series **pairs = NULL; /* per row: old, new (NULL when absent) */
+	const struct result_case **pairs = NULL; /* per row: old, new (NULL when absent) */
 	char **on = NULL, **nn = NULL;
 	json_t *oi = NULL, *ni = NULL;
 	bool *paired = NULL;
@@ -306,27 +324,27 @@ int compare_results(const struct result_file *old, const struct result_file *new
 		ret = stripped_names(new, "new", opts, &nn, &ni, err);
 	if (ret)
 		goto out;
-	out->rows = calloc(old->n + new->n, sizeof(*out->rows));
-	pairs = calloc(2 * (old->n + new->n) + 1, sizeof(*pairs));
-	paired = calloc(new->n + 1, sizeof(*paired));
+	out->rows = calloc(old->n_cases + new->n_cases, sizeof(*out->rows));
+	pairs = calloc(2 * (old->n_cases + new->n_cases) + 1, sizeof(*pairs));
+	paired = calloc(new->n_cases + 1, sizeof(*paired));
 	if (!out->rows || !pairs || !paired) {
 		ret = bb_err(err, ENOMEM, "out of memory");
 		goto out;
 	}
 	/* The old file's order first, then what only the new one has, in its order. */
 	for (size_t pass = 0; pass < 2; pass++) {
-		size_t count = pass ? new->n : old->n;
+		size_t count = pass ? new->n_cases : old->n_cases;
 
 		for (size_t i = 0; i < count; i++) {
 			struct compare_row *r = &out->rows[out->n];
-			const struct result_series *os = NULL, *ns = NULL;
+			const struct result_case *os = NULL, *ns = NULL;
 
 			if (pass == 0) {
 				json_t *at = json_object_get(ni, on[i]);
 
-				os = &old->series[i];
+				os = &old->cases[i];
 				if (at) {
-					ns = &new->series[json_integer_value(at)];
+					ns = &new->cases[json_integer_value(at)];
 					paired[json_integer_value(at)] = true;
 				}
 				r->name = on[i];
@@ -334,7 +352,7 @@ int compare_results(const struct result_file *old, const struct result_file *new
 			} else {
 				if (paired[i])
 					continue;
-				ns = &new->series[i];
+				ns = &new->cases[i];
 				r->name = nn[i];
 				nn[i] = NULL;
 			}
@@ -343,8 +361,7 @@ int compare_results(const struct result_file *old, const struct result_file *new
 			out->n++;
 			r->has_old = os;
 			r->has_new = ns;
-			if ((os && side_compute(os, &r->old)) ||
-			    (ns && side_compute(ns, &r->new))) {
+			if ((os && case_side(os, &r->old)) || (ns && case_side(ns, &r->new))) {
 				ret = bb_err(err, ENOMEM, "out of memory");
 				goto out;
 			}
@@ -368,8 +385,8 @@ int compare_results(const struct result_file *old, const struct result_file *new
 		out->count[r->verdict]++;
 	}
 out:
-	free_names(on, old->n);
-	free_names(nn, new->n);
+	free_names(on, old->n_cases);
+	free_names(nn, new->n_cases);
 	json_decref(oi);
 	json_decref(ni);
 	free(paired);

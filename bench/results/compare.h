@@ -9,7 +9,7 @@
 
 #include "common/error.h"
 #include "mannwhitney.h"
-#include "result_read.h"
+#include "result.h"
 
 /* Below this many samples a side neither the rank test nor the CV mean much. */
 #define COMPARE_MIN_SAMPLES 5
@@ -69,18 +69,18 @@ extern const char *const compare_context_keys[];
 /* Fills *diffs (malloc'd lines "kernel_release: \"6.1\" (old) vs \"6.2\" (new)") with every
  * such field that differs, or sets *n to 0. Finds nothing when a file has no context to check:
  * ask compare_context_missing() first. */
-int compare_contexts(const struct result_file *old, const struct result_file *new, char ***diffs,
-		     size_t *n, struct bb_error *err);
+int compare_contexts(const struct result *old, const struct result *new, char ***diffs, size_t *n,
+		     struct bb_error *err);
 
 /* Why f's context cannot be checked ("it has no context", as hyperfine's files have none; "its
  * context has none of the fields compared", as google/benchmark's), or NULL when it can: then
  * nothing says both results were measured under the same conditions. */
-const char *compare_context_missing(const struct result_file *f);
+const char *compare_context_missing(const struct result *f);
 
 /* "lookup/depth:8/target:absent" without key "depth" -> "lookup/target:absent" (malloc'd). */
 char *compare_strip_params(const char *name, const char *const *keys, size_t n_keys);
 
-int compare_results(const struct result_file *old, const struct result_file *new,
+int compare_results(const struct result *old, const struct result *new,
 		    const struct compare_opts *opts, struct compare_result *out,
 		    struct bb_error *err);
 

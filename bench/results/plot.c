@@ -14,8 +14,9 @@
 
 #include "common/atomic_file.h"
 #include "common/fsutil.h"
-#include "plot.h"
 #include "common/spawn.h"
+#include "export.h"
+#include "plot.h"
 
 struct plot_spec {
 	const char *scenario; /* and the SVG's name */
@@ -96,7 +97,7 @@ static bool plotted(const struct plot_spec *sp, const char *name)
 
 /* Which parameters take more than one value among the plotted cases of all inputs: only
  * those tell the lines apart (a lone driver:overlay would just lengthen every legend). */
-static size_t find_varying(const struct plot_spec *sp, const struct export_result *res, size_t n,
+static size_t find_varying(const struct plot_spec *sp, const struct result *res, size_t n,
 			   struct key_seen *keys)
 {
 	size_t n_keys = 0;
@@ -135,7 +136,7 @@ static size_t find_varying(const struct plot_spec *sp, const struct export_resul
 
 /* A legend entry for each input when there are several: the kernel or the driver when those
  * tell them apart (the usual reason to plot two results together), else the file name. */
-static void file_label(const struct export_result *res, size_t n, size_t r, char *buf, size_t len)
+static void file_label(const struct result *res, size_t n, size_t r, char *buf, size_t len)
 {
 	bool kernels = true, drivers = true;
 	const char *base;
@@ -216,7 +217,7 @@ static int line_index(struct plot_lines *l, const char *label, size_t *idx,
 }
 
 /* A point's line: the input file (when there are several), then each varying parameter. */
-static void point_label(const struct export_result *res, size_t n, size_t r, const char *name,
+static void point_label(const struct result *res, size_t n, size_t r, const char *name,
 			const struct key_seen *keys, size_t n_keys, char *label, size_t size)
 {
 	size_t len = 0;
@@ -237,7 +238,7 @@ static void point_label(const struct export_result *res, size_t n, size_t r, con
 		snprintf(label, size, "median");
 }
 
-static int collect(const struct plot_spec *sp, const struct export_result *res, size_t n,
+static int collect(const struct plot_spec *sp, const struct result *res, size_t n,
 		   struct plot_lines *l, struct bb_error *err)
 {
 	struct key_seen keys[MAX_KEYS];
@@ -245,7 +246,7 @@ static int collect(const struct plot_spec *sp, const struct export_result *res, 
 
 	for (size_t r = 0; r < n; r++)
 		for (size_t c = 0; c < res[r].n_cases; c++) {
-			const struct export_case *ec = &res[r].cases[c];
+			const struct result_case *ec = &res[r].cases[c];
 			char label[512], val[64];
 			struct plot_point *pt;
 			double x;
@@ -267,9 +268,9 @@ static int collect(const struct plot_spec *sp, const struct export_result *res, 
 			if (ret)
 				return ret;
 			pt->x = x;
-			pt->median = ec->wall.median / 1e3;
-			pt->p5 = ec->wall.p5 / 1e3;
-			pt->p95 = ec->wall.p95 / 1e3;
+			pt->median = ec->sum.wall.median / 1e3;
+			pt->p5 = ec->sum.wall.p5 / 1e3;
+			pt->p95 = ec->sum.wall.p95 / 1e3;
 			l->n_points++;
 		}
 	/* qsort(NULL, 0) is undefined behaviour (UBSan says so on a google/benchmark file). */
@@ -542,7 +543,7 @@ static int plot_one(const struct plot_spec *sp, const struct plot_lines *l, cons
 	return ret;
 }
 
-int plot_results(const struct export_result *res, size_t n, const char *out_dir,
+int plot_results(const struct result *res, size_t n, const char *out_dir,
 		 struct plot_paths *written, struct bb_error *err)
 {
 	char tmp[PATH_MAX], prefix[64];

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "common/error.h"
-#include "export.h"
+#include "result.h"
 
 struct plot_paths {
 	char **paths; /* the SVGs written, in out_dir */
@@ -17,7 +17,7 @@ struct plot_paths {
  * dir that is removed again. A plot whose scenario no input has is not written. -ENOENT
  * when no input has any plotted scenario; -errno with a message when gnuplot fails.
  * *written lists what was written even on failure; free it with plot_paths_free(). */
-int plot_results(const struct export_result *res, size_t n, const char *out_dir,
+int plot_results(const struct result *res, size_t n, const char *out_dir,
 		 struct plot_paths *written, struct bb_error *err);
 void plot_paths_free(struct plot_paths *p);
 

@@ -34,6 +34,24 @@ double stats_quantile_sorted(const double *sorted, size_t n, double q)
 int stats_compute(const unsigned long long *samples, size_t n, struct stats *out,
 		  struct bb_error *err)
 {
+	double *x = n ? calloc(n, sizeof(*x)) : NULL;
+	int ret;
+
+	if (n && !x) {
+		memset(out, 0, sizeof(*out));
+		return bb_err(err, ENOMEM, "out of memory computing statistics over %zu samples",
+			      n);
+	}
+	/* Exact below 2^53 ns (104 days): no single operation comes near. */
+	for (size_t i = 0; i < n; i++)
+		x[i] = (double)samples[i];
+	ret = stats_compute_double(x, n, out, err);
+	free(x);
+	return ret;
+}
+
+int stats_compute_double(const double *samples, size_t n, struct stats *out, struct bb_error *err)
+{
 	double *x, *dev, sum = 0, ss = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -50,9 +68,8 @@ int stats_compute(const unsigned long long *samples, size_t n, struct stats *out
 		return bb_err(err, ENOMEM, "out of memory computing statistics over %zu samples",
 			      n);
 	}
-	/* Exact below 2^53 ns (104 days): no single operation comes near. */
 	for (size_t i = 0; i < n; i++) {
-		x[i] = (double)samples[i];
+		x[i] = samples[i];
 		sum += x[i];
 	}
 	qsort(x, n, sizeof(*x), cmp_double);
@@ -64,7 +81,7 @@ int stats_compute(const unsigned long long *samples, size_t n, struct stats *out
 	for (size_t i = 0; i < n; i++)
 		ss += (x[i] - out->mean) * (x[i] - out->mean);
 	out->stddev = n > 1 ? sqrt(ss / (double)(n - 1)) : 0;
-	/* Samples are unsigned, so a zero mean means every sample is 0: no spread to relate. */
+	/* Times are not negative, so a zero mean means every sample is 0: no spread to relate. */
 	out->cv = out->mean > 0 ? out->stddev / out->mean : 0;
 	out->min = x[0];
 	out->max = x[n - 1];

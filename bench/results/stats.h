@@ -33,6 +33,8 @@ struct stats {
  * -ENOMEM; on failure *out is all zeroes. err may be NULL. */
 int stats_compute(const unsigned long long *samples, size_t n, struct stats *out,
 		  struct bb_error *err);
+/* The same over doubles (result_summary.c): times read back from a file need not be whole ns. */
+int stats_compute_double(const double *samples, size_t n, struct stats *out, struct bb_error *err);
 
 /* The type-7 quantile q (clamped to [0, 1]) of n >= 1 values sorted ascending. */
 double stats_quantile_sorted(const double *sorted, size_t n, double q);

@@ -286,11 +286,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const formats[] = { "openmetrics", "csv", "bmf", "gh-benchmark" };
 	char path[64];
 	int fd = fz_memfd(data, size, path, sizeof(path));
-	struct export_result r;
+	struct result r;
 	struct bb_error err = { 0 };
 	size_t samples = 0;
 
-	if (export_result_load(path, &r, &err)) {
+	if (result_load(path, RESULT_NEED_CONTEXT, &r, &err)) {
 		close(fd);
 		return 0;
 	}
@@ -315,7 +315,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_json(out, len, formats[k], r.n_cases);
 		free(out);
 	}
-	export_result_free(&r);
+	result_free(&r);
 	close(fd);
 	return 0;
 }

@@ -13,7 +13,7 @@
 #include "builtin.h"
 #include "results/compare.h"
 #include "glue.h"
-#include "results/result_read.h"
+#include "results/result.h"
 
 /* tools/main.c's, which the fuzzer does not link. */
 int usage_error(const char *sub, const char *fmt, ...)
@@ -27,18 +27,19 @@ int usage_error(const char *sub, const char *fmt, ...)
 static long expected_rows(const char *old, const char *new)
 {
 	struct compare_opts o = { .alpha = 0.01, .threshold = 0.05, .max_cv = 0.10 };
-	struct result_file a = { 0 }, b = { 0 };
+	struct result a = { 0 }, b = { 0 };
 	struct compare_result res;
 	struct bb_error err = { 0 };
 	long n = -1;
 
-	if (!result_read(old, &a, &err) && !result_read(new, &b, &err) &&
+	if (!result_load(old, RESULT_NEED_PRINTABLE, &a, &err) &&
+	    !result_load(new, RESULT_NEED_PRINTABLE, &b, &err) &&
 	    !compare_results(&a, &b, &o, &res, &err)) {
 		n = (long)res.n;
 		compare_result_free(&res);
 	}
-	result_file_free(&a);
-	result_file_free(&b);
+	result_free(&a);
+	result_free(&b);
 	return n;
 }
 

@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "results/export.h"
 #include "glue.h"
 #include "results/plot.h"
+#include "results/result.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fz_part parts[4];
 	size_t n_parts = fz_split(data, size, "\n--\n", parts, 4), n = n_parts == 4 ? 2 : 1;
 	char root[PATH_MAX], in[PATH_MAX], out[PATH_MAX], report[PATH_MAX], path[PATH_MAX];
-	struct export_result res[2];
+	struct result res[2];
 	struct plot_paths written;
 	struct bb_error err = { 0 };
 	size_t loaded = 0;
@@ -77,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (access(path, F_OK))
 			fz_write_file(in, name, json->p, json->n);
 		free(name);
-		if (export_result_load(path, &res[loaded], &err))
+		if (result_load(path, RESULT_NEED_CONTEXT, &res[loaded], &err))
 			break;
 		loaded++;
 	}
@@ -100,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	for (size_t i = 0; i < loaded; i++)
-		export_result_free(&res[i]);
+		result_free(&res[i]);
 	fz_rmtree(root);
 	return 0;
 }

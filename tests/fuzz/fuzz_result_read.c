@@ -1,18 +1,20 @@
-/* Fuzz target: the result readers, on a file that came from anywhere: result_read() (compare's
- * reader of boxbench, google/benchmark and hyperfine JSON) and export_result_load() (export's
- * and plot's). A file read by compare is then compared with itself, which can hold no
- * regression or improvement and no context difference; a loaded export result keeps its
- * statistics in order. */
+/* Fuzz target: the result reader, result_load(), on a file that came from anywhere, as each
+ * subcommand reads it: compare's way (names must be printable) and export's and plot's (a
+ * context is needed). A file read compare's way is then compared with itself, which can hold
+ * no regression or improvement and no context difference; a file read either way keeps its
+ * summaries in order, and its in-kernel shares by the one rule (result_summary.h). */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "glue.h"
 #include "results/compare.h"
 #include "results/export.h"
-#include "glue.h"
-#include "results/result_read.h"
+#include "results/result.h"
 
-static void compare_with_itself(const struct result_file *f)
+static void compare_with_itself(const struct result *f)
 {
 	struct compare_opts o = { .alpha = 0.01, .threshold = 0.05, .max_cv = 0.10 };
 	struct compare_result res;
@@ -29,8 +31,8 @@ static void compare_with_itself(const struct result_file *f)
 		o.normalize = normalize;
 		if (compare_results(f, f, &o, &res, &err))
 			fz_fail("compare_results of a file with itself failed: %s", err.msg);
-		if (res.n != f->n)
-			fz_fail("%zu series paired into %zu rows", f->n, res.n);
+		if (res.n != f->n_cases)
+			fz_fail("%zu cases paired into %zu rows", f->n_cases, res.n);
 		for (size_t i = 0; i < res.n; i++)
 			if (res.rows[i].verdict == VERDICT_REGRESSION ||
 			    res.rows[i].verdict == VERDICT_IMPROVEMENT || !res.rows[i].has_old ||
@@ -42,20 +44,39 @@ static void compare_with_itself(const struct result_file *f)
 	}
 }
 
-static void check_export(const struct export_result *r)
+static void check_summaries(const struct result *r)
 {
-	for (size_t i = 0; i < r->n_cases; i++) {
-		const struct export_case *c = &r->cases[i];
-		const struct stats *s = &c->wall;
-		char scen[64];
+	static const char *const aggs[] = { "mean", "median", "p90", "p99", "min", "max" };
 
-		if (!c->name || !c->source || !c->n || s->n != c->n)
-			fz_fail("case %zu: %zu samples, stats of %zu", i, c->n, s->n);
+	for (size_t i = 0; i < r->n_cases; i++) {
+		const struct result_case *c = &r->cases[i];
+		const struct result_summary *sum = &c->sum;
+		const struct stats *s = &sum->wall;
+		size_t n_kernel = 0;
+		char scen[64];
+		double share;
+
+		if (!c->name || !c->source || !c->n || sum->n != c->n || s->n != c->n)
+			fz_fail("case %zu: %zu samples, a summary of %zu, stats of %zu", i, c->n,
+				sum->n, s->n);
+		for (size_t k = 0; k < c->n; k++)
+			n_kernel += !isnan(c->samples[k].kernel_ns);
+		if (sum->n_kernel != n_kernel || (n_kernel && sum->kernel.n != n_kernel))
+			fz_fail("case '%s': %zu kernel times, a summary of %zu", c->name, n_kernel,
+				sum->n_kernel);
 		export_case_scenario(c->name, scen, sizeof(scen));
 		if (isfinite(s->max) && !(s->min <= s->p5 && s->p5 <= s->median &&
 					  s->median <= s->p95 && s->p95 <= s->max))
 			fz_fail("case '%s': min %g p5 %g median %g p95 %g max %g out of order",
 				c->name, s->min, s->p5, s->median, s->p95, s->max);
+		for (size_t a = 0; a < sizeof(aggs) / sizeof(aggs[0]); a++)
+			if (result_summary_share(sum, aggs[a], &share) &&
+			    (n_kernel != c->n || !(share >= 0 && share <= 1)))
+				fz_fail("case '%s': a %s share of %g from %zu of %zu kernel times",
+					c->name, aggs[a], share, n_kernel, c->n);
+		if (result_summary_share(sum, "stddev", &share) ||
+		    result_summary_share(sum, "cv", &share))
+			fz_fail("case '%s': a share of a spread", c->name);
 	}
 }
 
@@ -63,17 +84,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char path[64];
 	int fd = fz_memfd(data, size, path, sizeof(path));
-	struct result_file f = { 0 };
-	struct export_result r;
+	struct result r;
 	struct bb_error err = { 0 };
 
-	if (!result_read(path, &f, &err)) {
-		compare_with_itself(&f);
-		result_file_free(&f);
+	if (!result_load(path, RESULT_NEED_PRINTABLE, &r, &err)) {
+		check_summaries(&r);
+		compare_with_itself(&r);
+		result_free(&r);
 	}
-	if (!export_result_load(path, &r, &err)) {
-		check_export(&r);
-		export_result_free(&r);
+	if (!result_load(path, RESULT_NEED_CONTEXT, &r, &err)) {
+		check_summaries(&r);
+		result_free(&r);
 	}
 	close(fd);
 	return 0;

@@ -220,9 +220,9 @@ test_non_positive_and_endless_times_are_refused() {
 	six_reps times-negative '.benchmarks[4].real_time = -5' >/dev/null
 	six_reps times-huge '.benchmarks[1].real_time = 1e300 | .benchmarks[1].time_unit = "s"' \
 		>/dev/null
-	for f in "zero:benchmarks[2] (mount/driver:overlay/api:fsconfig/depth:8/op:mount) has a time of 0 ns" \
-		"negative:benchmarks[4] (lookup/depth:8/target:absent/cache:cold) has a time of -5 ns" \
-		"huge:benchmarks[1] (mount/driver:overlay/api:fsconfig/depth:8/op:mount) has a time of inf ns"; do
+	for f in "zero:benchmarks[2] ('mount/driver:overlay/api:fsconfig/depth:8/op:mount') has real_time 0 ns" \
+		"negative:benchmarks[4] ('lookup/depth:8/target:absent/cache:cold') has real_time -5 ns" \
+		"huge:benchmarks[1] ('mount/driver:overlay/api:fsconfig/depth:8/op:mount') has real_time inf ns"; do
 		bad=$BB_TMP/times-${f%%:*}.json why=${f#*:}
 		for order in "$good $bad" "$bad $good"; do
 			run "$BOXBENCH" compare --force $order
@@ -234,7 +234,7 @@ test_non_positive_and_endless_times_are_refused() {
 	jq -n '{results: [{command: "c", times: [0.1, 0.1, -0.001, 0.1, 0.1]}]}' >"$BB_TMP/hf-neg.json"
 	run "$BOXBENCH" compare --force "$BB_TMP/hf-neg.json" "$BB_TMP/hf-neg.json"
 	assert_eq 2 "$rc" "exit status for a negative hyperfine time"
-	assert_contains "$err" "results[0].times[2] (c) has a time of -1e+06 ns" "the message"
+	assert_contains "$err" "results[0].times[2] ('c') has a time of -1e+06 ns" "the message"
 }
 
 # Names go to a terminal and into a CI comment: an escape sequence is refused, not printed.

@@ -167,7 +167,7 @@ test_bad_input_exits_2_and_writes_nothing() {
 		assert_contains "$err" "$BB_TMP/$bad.json" "message on $bad.json names the file"
 		[ ! -e "$BB_TMP/out.json" ] || fail "$bad.json: an output was written"
 	done
-	assert_contains "$err" "schema version 99" "the future schema's message"
+	assert_contains "$err" "schema_version 99, newer" "the future schema's message"
 	run "$BOXBENCH" export "$export_example" --format yaml --out "$BB_TMP/out.json"
 	assert_eq 2 "$rc" "exit status on an unknown format"
 	assert_contains "$err" "unknown format 'yaml'" "message on an unknown format"

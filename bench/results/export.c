@@ -1,6 +1,7 @@
 /* The export formats, written from a loaded result: what CI dashboards (Bencher,
  * github-action-benchmark), Prometheus (node_exporter's textfile collector) and spreadsheets
- * read. All times come from the iteration rows (export_load.c). */
+ * read. Every number comes from the iteration rows and their summary (result_summary.h), the
+ * same numbers run's table and the result's aggregate rows show. */
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -8,6 +9,16 @@
 #include <string.h>
 
 #include "export.h"
+
+void export_case_scenario(const char *name, char *buf, size_t len)
+{
+	size_t n = strcspn(name, "/");
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, name, n);
+	buf[n] = '\0';
+}
 
 int export_format_parse(const char *name, enum export_format *fmt)
 {
@@ -44,12 +55,12 @@ static int write_json(FILE *f, json_t *root, struct bb_error *err)
 
 /* Bencher Metric Format: one measure, "latency", in ns; the bounds are p5 and p95 so one
  * outlier does not stretch them the way min and max would. */
-static int write_bmf(FILE *f, const struct export_result *res, struct bb_error *err)
+static int write_bmf(FILE *f, const struct result *res, struct bb_error *err)
 {
 	json_t *root = json_object();
 
 	for (size_t i = 0; root && i < res->n_cases; i++) {
-		const struct stats *st = &res->cases[i].wall;
+		const struct stats *st = &res->cases[i].sum.wall;
 
 		json_object_set_new(root, res->cases[i].name,
 				    json_pack("{s:{s:f,s:f,s:f}}", "latency", "value", st->median,
@@ -59,23 +70,24 @@ static int write_bmf(FILE *f, const struct export_result *res, struct bb_error *
 }
 
 /* github-action-benchmark's customSmallerIsBetter: it shows range and extra verbatim. */
-static int write_gh_benchmark(FILE *f, const struct export_result *res, struct bb_error *err)
+static int write_gh_benchmark(FILE *f, const struct result *res, struct bb_error *err)
 {
 	json_t *root = json_array();
 
 	for (size_t i = 0; root && i < res->n_cases; i++) {
-		const struct export_case *c = &res->cases[i];
+		const struct result_case *c = &res->cases[i];
 		char range[64], share[32], extra[256];
+		double k;
 
-		snprintf(range, sizeof(range), "± %.1f", c->wall.stddev);
-		if (c->has_kernel)
-			snprintf(share, sizeof(share), "%.1f%%", 100 * c->kernel_share);
+		snprintf(range, sizeof(range), "± %.1f", c->sum.wall.stddev);
+		if (result_summary_share(&c->sum, "median", &k))
+			snprintf(share, sizeof(share), "%.1f%%", 100 * k);
 		else
 			snprintf(share, sizeof(share), "n/a");
 		snprintf(extra, sizeof(extra), "samples: %zu; kernel share: %s; source: %s", c->n,
 			 share, c->source);
 		json_array_append_new(root, json_pack("{s:s,s:s,s:f,s:s,s:s}", "name", c->name,
-						      "unit", "ns", "value", c->wall.median,
+						      "unit", "ns", "value", c->sum.wall.median,
 						      "range", range, "extra", extra));
 	}
 	return write_json(f, root, err);
@@ -122,7 +134,7 @@ static const char *const om_bounds[] = {
 
 #define N_BOUNDS (sizeof(om_bounds) / sizeof(om_bounds[0]))
 
-static void om_case(FILE *f, const char *metric, const struct export_case *c)
+static void om_case(FILE *f, const char *metric, const struct result_case *c)
 {
 	const char *rest = strchr(c->name, '/');
 	double sum = 0;
@@ -157,7 +169,7 @@ static void om_case(FILE *f, const char *metric, const struct export_case *c)
  * order within each. Scenarios are grouped as their metric names are spelled, so two that
  * differ only in characters a name cannot hold share one family instead of making two of the
  * same name. A jansson object (a hash table) maps each spelling to its family. */
-static int om_order(const struct export_result *res, size_t *order, size_t *family, size_t *n_fam)
+static int om_order(const struct result *res, size_t *order, size_t *family, size_t *n_fam)
 {
 	json_t *index = json_object();
 	size_t *start = NULL;
@@ -189,7 +201,7 @@ static int om_order(const struct export_result *res, size_t *order, size_t *fami
 	return 0;
 }
 
-static void om_host_info(FILE *f, const struct export_result *res)
+static void om_host_info(FILE *f, const struct result *res)
 {
 	fputs("# TYPE boxbench_host_info gauge\n"
 	      "# HELP boxbench_host_info The host and build the results were measured on.\n"
@@ -206,14 +218,14 @@ static void om_host_info(FILE *f, const struct export_result *res)
 }
 
 /* One histogram family per scenario, then the host's gauge. */
-static int write_openmetrics(FILE *f, const struct export_result *res, struct bb_error *err)
+static int write_openmetrics(FILE *f, const struct result *res, struct bb_error *err)
 {
 	size_t *order = calloc(res->n_cases + 1, sizeof(*order));
 	size_t *family = calloc(res->n_cases + 1, sizeof(*family)), n_fam;
 	int ret = order && family ? om_order(res, order, family, &n_fam) : -ENOMEM;
 
 	for (size_t j = 0; !ret && j < res->n_cases; j++) {
-		const struct export_case *c = &res->cases[order[j]];
+		const struct result_case *c = &res->cases[order[j]];
 		char scen[64], metric[128];
 
 		om_scenario(c->name, scen, sizeof(scen));
@@ -276,11 +288,11 @@ static void csv_number(FILE *f, double v)
 
 /* One line per repetition: the raw samples, for tools that compute their own statistics.
  * Lines end in CRLF as RFC 4180 says; every CSV reader takes it. */
-static int write_csv(FILE *f, const struct export_result *res, struct bb_error *err)
+static int write_csv(FILE *f, const struct result *res, struct bb_error *err)
 {
 	fputs("name,repetition,wall_ns,kernel_ns,func_ns,source\r\n", f);
 	for (size_t i = 0; i < res->n_cases; i++) {
-		const struct export_case *c = &res->cases[i];
+		const struct result_case *c = &res->cases[i];
 
 		for (size_t s = 0; s < c->n; s++) {
 			char rep[16];
@@ -297,8 +309,7 @@ static int write_csv(FILE *f, const struct export_result *res, struct bb_error *
 	return ferror(f) ? bb_err(err, EIO, "cannot write the export") : 0;
 }
 
-int export_write(FILE *f, const struct export_result *res, enum export_format fmt,
-		 struct bb_error *err)
+int export_write(FILE *f, const struct result *res, enum export_format fmt, struct bb_error *err)
 {
 	switch (fmt) {
 	case EXPORT_BMF:

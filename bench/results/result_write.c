@@ -1,7 +1,8 @@
-/* The result document: see result_json.h. */
-#include "result_json.h"
+/* The result document: see result_write.h. */
+#include "result_write.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +11,9 @@
 #include <unistd.h>
 
 #include "common/atomic_file.h"
-#include "harness/cgroup.h"
 #include "common/host_info.h"
+#include "harness/cgroup.h"
+#include "result.h"
 #include "stats.h"
 
 const char *case_source(const struct run_ctx *ctx, const struct bench_case *c)
@@ -54,7 +56,7 @@ static json_t *context_json(const struct run_ctx *ctx, const struct run_meta *me
 	gethostname(host, sizeof(host) - 1);
 	uname(&uts);
 	getloadavg(load, 3);
-	json_object_set_new(c, "schema_version", json_integer(1));
+	json_object_set_new(c, "schema_version", json_integer(RESULT_SCHEMA_VERSION));
 	json_object_set_new(c, "date", json_string(date));
 	json_object_set_new(c, "host_name", json_string(host));
 	json_object_set_new(c, "executable", json_string("boxbench run"));
@@ -133,27 +135,44 @@ static json_t *row(const struct bench_case *c, size_t family, const char *run_ty
 	return r;
 }
 
-/* Pulls one number out of every sample: wall, kernel, func or an extra. */
-enum field { F_WALL, F_KERNEL, F_FUNC, F_EXTRA };
-
-static size_t column(const struct bench_case *c, enum field f, size_t extra,
-		     unsigned long long *out)
+int result_case_summary(const struct bench_case *c, struct result_summary *out,
+			struct bb_error *err)
 {
-	size_t n = 0;
+	struct result_sample *s = c->n_samples ? calloc(c->n_samples, sizeof(*s)) : NULL;
+	int ret;
 
-	for (size_t i = 0; i < c->n_samples; i++) {
-		const struct sample *s = &c->samples[i];
-
-		if (f == F_WALL)
-			out[n++] = s->wall_ns;
-		else if (f == F_KERNEL && s->k.has_kernel)
-			out[n++] = s->k.kernel_ns;
-		else if (f == F_FUNC && s->k.has_func)
-			out[n++] = s->k.func_ns;
-		else if (f == F_EXTRA)
-			out[n++] = s->extra[extra];
+	if (c->n_samples && !s) {
+		memset(out, 0, sizeof(*out));
+		return bb_err(err, ENOMEM, "out of memory summarizing %s", c->name);
 	}
-	return n;
+	/* Exact below 2^53 ns (104 days): no single operation comes near. */
+	for (size_t i = 0; i < c->n_samples; i++) {
+		const struct sample *x = &c->samples[i];
+
+		s[i].repetition = (int)i;
+		s[i].wall_ns = (double)x->wall_ns;
+		s[i].kernel_ns = x->k.has_kernel ? (double)x->k.kernel_ns : NAN;
+		s[i].func_ns = x->k.has_func ? (double)x->k.func_ns : NAN;
+	}
+	ret = result_summary_compute(s, c->n_samples, out, err);
+	free(s);
+	return ret;
+}
+
+/* The extra numbers of every sample (start's phases, ...): statistics of their own. */
+static int extra_stats(const struct bench_case *c, struct stats *extra, struct bb_error *err)
+{
+	unsigned long long *col = malloc(c->n_samples * sizeof(*col));
+
+	if (!col)
+		return bb_err(err, ENOMEM, "out of memory writing results");
+	for (size_t x = 0; x < c->n_extra; x++) {
+		for (size_t i = 0; i < c->n_samples; i++)
+			col[i] = c->samples[i].extra[x];
+		stats_compute(col, c->n_samples, &extra[x], NULL);
+	}
+	free(col);
+	return 0;
 }
 
 /* An aggregate of st by name; names come from the fixed list below, all known to stats. */
@@ -165,31 +184,20 @@ static double stat_field(const struct stats *st, const char *agg)
 	return v;
 }
 
-static int add_case_rows(json_t *rows, const struct run_ctx *ctx, const struct bench_case *c,
-			 size_t family, struct bb_error *err)
+static void add_failed_row(json_t *rows, const struct bench_case *c, size_t family)
 {
-	static const char *const aggs[] = { "mean", "median", "stddev", "cv",
-					    "p90",  "p99",    "min",	"max" };
-	const char *source = case_source(ctx, c);
-	unsigned long long *col = NULL;
-	struct stats wall, kern, func, extra[SAMPLE_EXTRA_MAX];
-	bool has_kern = false, has_func = false, same_samples = false;
-	size_t n;
+	json_t *r = row(c, family, "iteration", 0);
 
-	if (c->error[0] || !c->n_samples) {
-		json_t *r = row(c, family, "iteration", 0);
+	json_object_set_new(r, "error_occurred", json_true());
+	json_object_set_new(r, "error_message", json_string(c->error[0] ? c->error : "no samples"));
+	json_object_set_new(r, "real_time", json_real(0));
+	json_object_set_new(r, "cpu_time", json_real(0));
+	json_array_append_new(rows, r);
+}
 
-		json_object_set_new(r, "error_occurred", json_true());
-		json_object_set_new(r, "error_message",
-				    json_string(c->error[0] ? c->error : "no samples"));
-		json_object_set_new(r, "real_time", json_real(0));
-		json_object_set_new(r, "cpu_time", json_real(0));
-		json_array_append_new(rows, r);
-		return 0;
-	}
-	col = malloc(c->n_samples * sizeof(*col));
-	if (!col)
-		return bb_err(err, ENOMEM, "out of memory writing results");
+static void add_iteration_rows(json_t *rows, const struct bench_case *c, size_t family,
+			       const char *source)
+{
 	for (size_t i = 0; i < c->n_samples; i++) {
 		const struct sample *s = &c->samples[i];
 		json_t *r = row(c, family, "iteration", c->n_samples);
@@ -212,25 +220,30 @@ static int add_case_rows(json_t *rows, const struct run_ctx *ctx, const struct b
 		}
 		json_array_append_new(rows, r);
 	}
-	n = column(c, F_WALL, 0, col);
-	stats_compute(col, n, &wall, NULL);
-	n = column(c, F_KERNEL, 0, col);
-	has_kern = n && stats_compute(col, n, &kern, NULL) == 0;
-	/* A share is only a share when both sides cover the same samples. */
-	same_samples = n == c->n_samples;
-	n = column(c, F_FUNC, 0, col);
-	has_func = n && stats_compute(col, n, &func, NULL) == 0;
-	for (size_t x = 0; x < c->n_extra; x++) {
-		n = column(c, F_EXTRA, x, col);
-		stats_compute(col, n, &extra[x], NULL);
+}
+
+static int add_case_rows(json_t *rows, const struct run_ctx *ctx, const struct bench_case *c,
+			 size_t family, struct bb_error *err)
+{
+	static const char *const aggs[] = { "mean", "median", "stddev", "cv",
+					    "p90",  "p99",    "min",	"max" };
+	const char *source = case_source(ctx, c);
+	struct stats extra[SAMPLE_EXTRA_MAX];
+	struct result_summary sum;
+
+	if (c->error[0] || !c->n_samples) {
+		add_failed_row(rows, c, family);
+		return 0;
 	}
-	free(col);
+	add_iteration_rows(rows, c, family, source);
+	if (result_case_summary(c, &sum, err) || extra_stats(c, extra, err))
+		return -err->code;
 
 	for (size_t a = 0; a < sizeof(aggs) / sizeof(aggs[0]); a++) {
 		json_t *r = row(c, family, "aggregate", c->n_samples);
 		bool pct = !strcmp(aggs[a], "cv");
 		char name[CASE_NAME_MAX + 16];
-		double v = stat_field(&wall, aggs[a]);
+		double v = stat_field(&sum.wall, aggs[a]), share;
 
 		snprintf(name, sizeof(name), "%s_%s", c->name, aggs[a]);
 		json_object_set_new(r, "name", json_string(name));
@@ -240,15 +253,17 @@ static int add_case_rows(json_t *rows, const struct run_ctx *ctx, const struct b
 		json_object_set_new(r, "cpu_time", json_real(v));
 		json_object_set_new(r, "samples", json_integer((json_int_t)c->n_samples));
 		json_object_set_new(r, "source", json_string(source));
-		if (has_kern) {
-			double k = stat_field(&kern, aggs[a]);
-
-			json_object_set_new(r, "kernel_ns", json_real(k));
-			if (same_samples && !pct && strcmp(aggs[a], "stddev") && v > 0 && k <= v)
-				json_object_set_new(r, "kernel_share", json_real(k / v));
+		/* Kernel aggregates over the samples that have a kernel time; a share only by
+		 * the summary's rule, the one every reader of the results shows. */
+		if (sum.n_kernel) {
+			json_object_set_new(r, "kernel_ns",
+					    json_real(stat_field(&sum.kernel, aggs[a])));
+			if (result_summary_share(&sum, aggs[a], &share))
+				json_object_set_new(r, "kernel_share", json_real(share));
 		}
-		if (has_func)
-			json_object_set_new(r, "func_ns", json_real(stat_field(&func, aggs[a])));
+		if (sum.n_func)
+			json_object_set_new(r, "func_ns",
+					    json_real(stat_field(&sum.func, aggs[a])));
 		for (size_t x = 0; x < c->n_extra; x++) {
 			char key[64];
 

@@ -1,0 +1,281 @@
+/* Unit tests for compare's pairing and verdicts (bench/results/compare.c) through its public
+ * API, on small synthetic results: every verdict, --strip-param, --normalize's shift and the
+ * context checks. (Issue 15 rewrites the statistics: these state what a verdict must be.) */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "result_fixture.h"
+#include "results/compare.h"
+
+static const struct compare_opts defaults = { .alpha = 0.01, .threshold = 0.05, .max_cv = 0.10 };
+
+/* A hyperfine file from "name=t1,t2,...;name=..." with the times in µs. */
+static void load_times(const char *spec, struct result *r)
+{
+	char json[8192], path[64], *copy = strdup(spec), *save = NULL;
+	struct bb_error err = { 0 };
+	size_t len = 0;
+
+	assert_non_null(copy);
+	len += snprintf(json + len, sizeof(json) - len, "{\"results\": [");
+	for (char *c = strtok_r(copy, ";", &save); c; c = strtok_r(NULL, ";", &save)) {
+		char *eq = strchr(c, '='), *s2 = NULL;
+
+		assert_non_null(eq);
+		*eq = '\0';
+		len += snprintf(json + len, sizeof(json) - len,
+				"%s{\"command\": \"%s\", \"times\": [",
+				json[len - 1] == '[' ? "" : ",", c);
+		for (char *t = strtok_r(eq + 1, ",", &s2); t; t = strtok_r(NULL, ",", &s2))
+			len += snprintf(json + len, sizeof(json) - len, "%s%se-6",
+					json[len - 1] == '[' ? "" : ",", t);
+		len += snprintf(json + len, sizeof(json) - len, "]}");
+	}
+	snprintf(json + len, sizeof(json) - len, "]}");
+	free(copy);
+	if (fixture_load(json, RESULT_NEED_PRINTABLE, r, &err, path, sizeof(path)))
+		fail_msg("%s: %s", json, err.msg);
+}
+
+static const struct compare_row *row_named(const struct compare_result *res, const char *name)
+{
+	for (size_t i = 0; i < res->n; i++)
+		if (!strcmp(res->rows[i].name, name))
+			return &res->rows[i];
+	fail_msg("no row %s", name);
+	return NULL;
+}
+
+static void compare(const char *old, const char *new, const struct compare_opts *o,
+		    struct compare_result *res)
+{
+	struct result a, b;
+	struct bb_error err = { 0 };
+
+	load_times(old, &a);
+	load_times(new, &b);
+	if (compare_results(&a, &b, o, res, &err))
+		fail_msg("compare_results: %s", err.msg);
+	result_free(&a);
+	result_free(&b);
+}
+
+static void verdict_is(const char *old, const char *new, enum compare_verdict want, const char *why)
+{
+	struct compare_result res;
+
+	compare(old, new, &defaults, &res);
+	assert_int_equal(res.n, 1);
+	if (res.rows[0].verdict != want || strcmp(res.rows[0].why, why))
+		fail_msg("%s -> %s: %s (%s), not %s (%s)", old, new,
+			 compare_verdict_name(res.rows[0].verdict), res.rows[0].why,
+			 compare_verdict_name(want), why);
+	assert_int_equal(res.count[want], 1);
+	compare_result_free(&res);
+}
+
+#define BASE "a=1000,1001,1002,1003,1004,1005,1006,1007"
+
+static void a_separated_slower_sample_is_a_regression(void **state)
+{
+	struct compare_result res;
+
+	(void)state;
+	verdict_is(BASE, "a=2000,2001,2002,2003,2004,2005,2006,2007", VERDICT_REGRESSION,
+		   "p, change and ranges agree");
+	verdict_is("a=2000,2001,2002,2003,2004,2005,2006,2007", BASE, VERDICT_IMPROVEMENT,
+		   "p, change and ranges agree");
+	compare(BASE, "a=2000,2001,2002,2003,2004,2005,2006,2007", &defaults, &res);
+	/* 8 against 8 wholly apart: exact p = 2 / C(16, 8). */
+	assert_true(fabs(res.rows[0].mw.p - 2.0 / 12870) < 1e-12);
+	assert_true(fabs(res.rows[0].change - 1000.0 / 1003.5) < 1e-12);
+	assert_true(res.rows[0].old.median == 1003500 && res.rows[0].new.n == 8);
+	compare_result_free(&res);
+}
+
+static void what_is_not_all_three_is_the_same(void **state)
+{
+	(void)state;
+	verdict_is(BASE, BASE, VERDICT_SAME, "p not below alpha");
+	/* Apart and significant, but 2% is below the 5% threshold. */
+	verdict_is(BASE, "a=1020,1021,1022,1023,1024,1025,1026,1027", VERDICT_SAME,
+		   "change within threshold");
+	/* p < alpha and 10% slower, but one new sample reaches into the old range. */
+	verdict_is(BASE, "a=1005,1100,1101,1102,1103,1104,1105,1106,1107,1108,1109,1110",
+		   VERDICT_SAME, "ranges overlap");
+}
+
+static void few_or_noisy_samples_are_unstable(void **state)
+{
+	(void)state;
+	verdict_is("a=1000,1001,1002,1003", "a=2000,2001,2002,2003", VERDICT_UNSTABLE,
+		   "fewer than 5 samples");
+	/* A robust cv of about 30% on the new side, and the samples overlap. */
+	verdict_is(BASE, "a=700,800,1000,1200,1300,1000,900,1100", VERDICT_UNSTABLE,
+		   "robust cv above the limit");
+	/* Noisy, but so far apart that it is no noise. */
+	verdict_is(BASE, "a=7000,8000,10000,12000,13000,10000,9000,11000", VERDICT_REGRESSION,
+		   "p, change and ranges agree");
+}
+
+static void rows_in_one_file_only_are_added_or_removed(void **state)
+{
+	struct compare_result res;
+
+	(void)state;
+	compare(BASE ";gone=5,5,5,5,5", BASE ";new=5,5,5,5,5", &defaults, &res);
+	assert_int_equal(res.n, 3);
+	/* The old file's order, then what only the new one has. */
+	assert_string_equal(res.rows[0].name, "a");
+	assert_int_equal(row_named(&res, "gone")->verdict, VERDICT_REMOVED);
+	assert_false(row_named(&res, "gone")->has_new);
+	assert_int_equal(row_named(&res, "new")->verdict, VERDICT_ADDED);
+	assert_string_equal(res.rows[2].name, "new");
+	assert_int_equal(res.count[VERDICT_SAME], 1);
+	assert_int_equal(res.count[VERDICT_ADDED], 1);
+	assert_int_equal(res.count[VERDICT_REMOVED], 1);
+	compare_result_free(&res);
+}
+
+static void strip_params_drops_only_whole_keys_after_the_scenario(void **state)
+{
+	static const struct {
+		const char *name, *want;
+	} cases[] = {
+		{ "lookup/depth:8/target:absent", "lookup/target:absent" },
+		{ "lookup/target:absent/depth:8", "lookup/target:absent" },
+		{ "lookup/depth:8/api:mount/depth:9", "lookup/api:mount" },
+		{ "lookup/depthx:8/target:a", "lookup/depthx:8/target:a" },
+		{ "depth:8/x:1", "depth:8/x:1" }, /* the scenario is never a parameter */
+		{ "lookup/depth/x:1", "lookup/depth/x:1" }, /* no ':': no parameter */
+		{ "lookup", "lookup" },
+	};
+	const char *keys[] = { "depth", "x" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = compare_strip_params(cases[i].name, keys, 1);
+
+		assert_non_null(got);
+		if (strcmp(got, cases[i].want))
+			fail_msg("%s -> %s, not %s", cases[i].name, got, cases[i].want);
+		free(got);
+	}
+	{
+		char *got = compare_strip_params("s/depth:1/x:2/y:3", keys, 2);
+
+		assert_string_equal(got, "s/y:3");
+		free(got);
+	}
+}
+
+static void strip_param_pairs_cases_and_refuses_collisions(void **state)
+{
+	const char *keys[] = { "depth" };
+	struct compare_opts o = defaults;
+	struct compare_result res;
+	struct result a, b;
+	struct bb_error err = { 0 };
+
+	(void)state;
+	o.strip = keys;
+	o.n_strip = 1;
+	compare("s/depth:8/t:x=1000,1001,1002,1003,1004,1005,1006,1007",
+		"s/depth:64/t:x=2000,2001,2002,2003,2004,2005,2006,2007", &o, &res);
+	assert_int_equal(res.n, 1);
+	assert_string_equal(res.rows[0].name, "s/t:x");
+	assert_int_equal(res.rows[0].verdict, VERDICT_REGRESSION);
+	compare_result_free(&res);
+	/* Two cases of one file that become one name would be paired at random. */
+	load_times("s/depth:8/t:x=1,1,1,1,1;s/depth:64/t:x=2,2,2,2,2", &a);
+	load_times("s/t:x=1,1,1,1,1", &b);
+	assert_int_equal(compare_results(&a, &b, &o, &res, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "in the old file, 's/depth:8/t:x' and 's/depth:64/t:x' "
+					"both become 's/t:x'"));
+	assert_int_equal(res.n, 0);
+	result_free(&a);
+	result_free(&b);
+}
+
+/* Every row 1.3x slower: the machine's change. Without --normalize every row is a regression;
+ * with it, none is, and the shift is the same either way. */
+static void normalize_judges_rows_against_the_machine_wide_shift(void **state)
+{
+	const char *old = "a=1000,1001,1002,1003,1004,1005,1006,1007;"
+			  "b=2000,2002,2004,2006,2008,2010,2012,2014";
+	const char *new = "a=1300,1301.3,1302.6,1303.9,1305.2,1306.5,1307.8,1309.1;"
+			  "b=2600,2602.6,2605.2,2607.8,2610.4,2613,2615.6,2618.2";
+	struct compare_opts o = defaults;
+	struct compare_result res;
+
+	(void)state;
+	compare(old, new, &o, &res);
+	assert_int_equal(res.count[VERDICT_REGRESSION], 2);
+	assert_int_equal(res.n_shift, 2);
+	assert_true(fabs(res.shift - 1.3) < 1e-9);
+	compare_result_free(&res);
+	o.normalize = true;
+	compare(old, new, &o, &res);
+	assert_int_equal(res.count[VERDICT_REGRESSION], 0);
+	assert_int_equal(res.count[VERDICT_SAME], 2);
+	assert_true(fabs(res.shift - 1.3) < 1e-9);
+	compare_result_free(&res);
+}
+
+static void contexts_that_differ_or_are_missing_are_named(void **state)
+{
+	const char *a = "{\"context\": {\"kernel_release\": \"6.1\", \"driver\": \"overlay\"},"
+			" \"benchmarks\": [{\"name\": \"x\", \"real_time\": 1}]}";
+	const char *b = "{\"context\": {\"kernel_release\": \"6.2\", \"driver\": \"overlay\"},"
+			" \"benchmarks\": [{\"name\": \"x\", \"real_time\": 1}]}";
+	const char *gb = "{\"context\": {\"host_name\": \"h\"},"
+			 " \"benchmarks\": [{\"name\": \"x\", \"real_time\": 1}]}";
+	struct result ra, rb, rg, rh;
+	struct bb_error err = { 0 };
+	char path[64], **diffs;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(fixture_load(a, 0, &ra, &err, path, sizeof(path)), 0);
+	assert_int_equal(fixture_load(b, 0, &rb, &err, path, sizeof(path)), 0);
+	assert_int_equal(fixture_load(gb, 0, &rg, &err, path, sizeof(path)), 0);
+	load_times("x=1", &rh);
+	assert_int_equal(compare_contexts(&ra, &rb, &diffs, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(diffs[0], "kernel_release: \"6.1\" (old) vs \"6.2\" (new)");
+	free(diffs[0]);
+	free(diffs);
+	assert_int_equal(compare_contexts(&ra, &ra, &diffs, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_null(compare_context_missing(&ra));
+	assert_string_equal(compare_context_missing(&rg),
+			    "its context has none of the fields compared");
+	assert_string_equal(compare_context_missing(&rh), "it has no context");
+	result_free(&ra);
+	result_free(&rb);
+	result_free(&rg);
+	result_free(&rh);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_separated_slower_sample_is_a_regression),
+		cmocka_unit_test(what_is_not_all_three_is_the_same),
+		cmocka_unit_test(few_or_noisy_samples_are_unstable),
+		cmocka_unit_test(rows_in_one_file_only_are_added_or_removed),
+		cmocka_unit_test(strip_params_drops_only_whole_keys_after_the_scenario),
+		cmocka_unit_test(strip_param_pairs_cases_and_refuses_collisions),
+		cmocka_unit_test(normalize_judges_rows_against_the_machine_wide_shift),
+		cmocka_unit_test(contexts_that_differ_or_are_missing_are_named),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
