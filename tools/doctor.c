@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "builtin.h"
-#include "doctor/caps.h"
+#include "doctor/doctor.h"
 #include "harness/mntns.h"
 
 static const char doctor_help[] =
@@ -90,9 +90,9 @@ typedef int (*scratch_probe_fn)(struct check_list *, const char *, struct bb_err
 
 static int run_probes(struct check_list *list, struct bb_error *err)
 {
-	static const probe_fn plain[] = { caps_kernel_probe, caps_bpf_probe, caps_probes_probe,
-					  caps_cgroup_probe };
-	static const scratch_probe_fn in_scratch[] = { caps_overlay_probe, caps_fs_probe };
+	static const probe_fn plain[] = { doctor_kernel_probe, doctor_bpf_probe,
+					  doctor_probes_probe, doctor_cgroup_probe };
+	static const scratch_probe_fn in_scratch[] = { doctor_overlay_probe, doctor_fs_probe };
 	struct scratch scratch;
 	int e;
 
@@ -109,7 +109,7 @@ static int run_probes(struct check_list *list, struct bb_error *err)
 	scratch_destroy(&scratch);
 	if (e)
 		return e;
-	return caps_runtime_probe(list, err);
+	return doctor_runtime_probe(list, err);
 }
 
 int cmd_doctor(int argc, char **argv)

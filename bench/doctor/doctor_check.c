@@ -1,5 +1,5 @@
-/* The capability report's list: see check.h. */
-#include "check.h"
+/* The capability report's list: see doctor_check.h. */
+#include "doctor_check.h"
 
 #include <errno.h>
 #include <stdarg.h>

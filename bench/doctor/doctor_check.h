@@ -1,7 +1,7 @@
 /* A capability report: one line per thing boxbench tried on this kernel, with what the
- * answer means for its measurements. Filled by the caps_*.c probes, printed by tools/doctor.c. */
-#ifndef BOXBENCH_CHECK_H
-#define BOXBENCH_CHECK_H
+ * answer means for its measurements. Filled by the doctor_*.c probes, printed by tools/doctor.c. */
+#ifndef BOXBENCH_DOCTOR_CHECK_H
+#define BOXBENCH_DOCTOR_CHECK_H
 
 #include <stdbool.h>
 #include <stddef.h>

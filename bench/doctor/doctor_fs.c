@@ -1,6 +1,6 @@
 /* The "fs" group of `boxbench doctor`: loop devices, each backing file system (mkfs, loop mount,
  * reflink), erofs images, /dev/fuse and a real fuse-overlayfs mount, each found by doing it. */
-#include "caps.h"
+#include "doctor.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -403,7 +403,7 @@ static int probe_fuse_overlayfs(struct check_list *out, const char *base, bool h
 	return 0;
 }
 
-int caps_fs_probe(struct check_list *out, const char *scratch, struct bb_error *err)
+int doctor_fs_probe(struct check_list *out, const char *scratch, struct bb_error *err)
 {
 	char base[512];
 	int e;

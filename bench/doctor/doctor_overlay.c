@@ -1,6 +1,6 @@
 /* doctor's overlay checks: each option, both mount APIs, data-only layers, rootless mounts and
  * the deepest stack each API takes, tried with real mounts (ovl_mount.c) in the scratch dir. */
-#include "caps.h"
+#include "doctor.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -759,7 +759,7 @@ static void report_not_tried(struct probe *p)
 	}
 }
 
-int caps_overlay_probe(struct check_list *out, const char *scratch, struct bb_error *err)
+int doctor_overlay_probe(struct check_list *out, const char *scratch, struct bb_error *err)
 {
 	struct probe *p = calloc(1, sizeof(*p));
 	int e;

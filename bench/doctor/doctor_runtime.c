@@ -1,6 +1,6 @@
 /* The "runtime" group of `boxbench doctor`: which OCI runtimes `boxbench trace` can time here,
  * and their versions. */
-#include "caps.h"
+#include "doctor.h"
 
 #include <errno.h>
 #include <linux/magic.h>
@@ -63,7 +63,7 @@ static int probe_runtime(struct check_list *out, const char *prog, const char *r
 	return 0;
 }
 
-int caps_runtime_probe(struct check_list *out, struct bb_error *err)
+int doctor_runtime_probe(struct check_list *out, struct bb_error *err)
 {
 	char v2[128];
 	int e;
