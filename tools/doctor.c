@@ -134,11 +134,11 @@ int cmd_doctor(int argc, char **argv)
 			fputs(doctor_help, stdout);
 			return 0;
 		default:
-			return usage_error("doctor", "unknown option '%s'", argv[optind - 1]);
+			return usage_bad_option("doctor", opt, argv);
 		}
 	}
 	if (optind < argc)
-		return usage_error("doctor", "unexpected argument '%s'", argv[optind]);
+		return usage_bad_option("doctor", -1, argv);
 	if (require_root("doctor", "it loads BPF programs, mounts overlays and creates cgroups "
 				   "to see what works (CAP_SYS_ADMIN, CAP_BPF)"))
 		return 1;
