@@ -41,11 +41,19 @@ test_doctor_kernel_release_is_uname() {
 
 # The BPF answers must agree with a second, independent loader (tests/helpers/bpf_try.c),
 # which uses raw bpf(2) program loads instead of boxbench's skeleton.
+# A helper that prints nothing (it crashed, or lost its output) must fail the test, not pass
+# it for want of a line to compare.
 test_doctor_bpf_matches_independent_loader() {
-	local j kind want got errno_want errno_got
+	local j kind want got errno_want errno_got answers
+	answers=$("$HELPERS/bpf_try") || fail "tests/helpers/bpf_try exited $?: ${answers:0:300}"
+	[ -n "$answers" ] || fail "tests/helpers/bpf_try printed nothing: there is nothing to compare"
 	j=$(mktemp)
 	doctor_json "$j"
 	while read -r kind want errno_want; do
+		case "$want" in
+		yes | no) ;;
+		*) rm -f "$j"; fail "bpf_try printed '$kind $want $errno_want', not '<kind> yes|no [errno]'" ;;
+		esac
 		got=$(jq -r ".bpf.$kind.ok" "$j")
 		errno_got=$(jq -r ".bpf.$kind.errno // \"\"" "$j")
 		[ "$want" = yes ] && want=true || want=false
@@ -54,7 +62,7 @@ test_doctor_bpf_matches_independent_loader() {
 			rm -f "$j"
 			fail "bpf.$kind: doctor says $errno_got, independent loader says $errno_want"
 		fi
-	done < <("$HELPERS/bpf_try")
+	done <<<"$answers"
 	rm -f "$j"
 }
 
@@ -140,3 +148,4 @@ test_doctor_leaves_no_bpf_program() {
 	grep -q probe_ <<<"$(bpftool prog show)" && fail "a probe_* program survived doctor"
 	return 0
 }
+
