@@ -77,6 +77,26 @@ void check_detail(struct check_list *list, const char *fmt, ...)
 	va_end(ap);
 }
 
+int check_claim(struct check_list *list, enum claim_kind kind, const char *name,
+		const char *what_fmt, ...)
+{
+	struct check *c = list->n ? &list->items[list->n - 1] : NULL;
+	struct claim *cl;
+	va_list ap;
+
+	if (!c)
+		return -EINVAL;
+	if (c->n_claims == CHECK_MAX_CLAIMS)
+		return -ENOSPC;
+	cl = &c->claims[c->n_claims++];
+	cl->kind = kind;
+	snprintf(cl->name, sizeof(cl->name), "%s", name);
+	va_start(ap, what_fmt);
+	vsnprintf(cl->what, sizeof(cl->what), what_fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
 const struct check *check_find(const struct check_list *list, const char *group, const char *name)
 {
 	for (size_t i = 0; i < list->n; i++)

@@ -197,17 +197,22 @@ static bool probe_available(struct probe *p)
 		bb_err(&err, e, "cannot make the upper dir under %s: %s", p->root, errno_name(e));
 	if (e) {
 		report_mount_failure(p, "available", e,
-				     "no kernel overlay: only the vfs, btrfs and fuse-overlayfs "
-				     "drivers run",
+				     "no kernel overlay: the lookup and readdir cases are skipped",
 				     &err);
+		check_claim(p->out, CLAIM_DRIVER, "overlay", "are skipped");
+		/* The drivers that do without kernel overlay (composefs-style stacks need it). */
+		check_claim(p->out, CLAIM_DRIVER, "vfs", "do not need it");
+		check_claim(p->out, CLAIM_DRIVER, "btrfs", "do not need it");
+		check_claim(p->out, CLAIM_DRIVER, "fuse-overlayfs", "do not need it");
 		return false;
 	}
 	if (!file_exists(p->merged, "layer-001") || write_file(p->merged, "new", "x\n") ||
 	    !file_exists(upper, "new")) {
 		check_add(p->out, GROUP, "available", false, EIO,
-			  "overlay mounts but does not merge layers as expected: overlay cases are "
-			  "not trustworthy",
+			  "overlay mounts but does not merge layers as expected: the lookup and "
+			  "readdir cases are not trustworthy",
 			  "broken");
+		check_claim(p->out, CLAIM_DRIVER, "overlay", "are not trustworthy");
 		check_detail(p->out, "2 lowers + upper mounted, but a lower file is missing or a "
 				     "write did not land in the upper dir");
 		ovl_umount(p->merged, NULL);
@@ -215,10 +220,14 @@ static bool probe_available(struct probe *p)
 	}
 	e = ovl_umount(p->merged, &err);
 	check_add(p->out, GROUP, "available", e == 0, e,
-		  "kernel overlay storage driver: mount, copyup, lookup and readdir cases run",
+		  e ? "overlay mounts and merges layers, but its unmount failed"
+		    : "kernel overlay merges layers and takes writes: the lookup and readdir cases "
+		      "run",
 		  "yes");
 	if (e)
 		check_detail(p->out, "%s", err.msg);
+	else
+		check_claim(p->out, CLAIM_DRIVER, "overlay", "run");
 	return e == 0;
 }
 
@@ -437,8 +446,8 @@ static void probe_userxattr(struct probe *p)
 	static const char means_yes[] =
 		"rootless overlay works (user namespace, user.overlay.* "
 		"xattrs): user-namespace containers (--ns user) mount kernel overlay";
-	static const char means_no[] = "no rootless kernel overlay: rootless cases use "
-				       "fuse-overlayfs";
+	static const char means_no[] = "no rootless kernel overlay: user-namespace containers "
+				       "(--ns user) cannot mount it";
 	char dir[PATH_MAX], lower[PATH_MAX], upper[PATH_MAX], work[PATH_MAX], path[PATH_MAX];
 	int to_child[2] = { -1, -1 }, to_parent[2] = { -1, -1 }, e, status;
 	struct userns_report r = { 0 };
@@ -546,6 +555,7 @@ report:
 			     r.err == ENODATA ? " (no user.overlay.opaque on the upper dir)" : "");
 	} else {
 		check_add(p->out, GROUP, "userxattr", false, r.err, means_no, "no");
+		check_claim(p->out, CLAIM_DRIVER, "fuse-overlayfs", "are the rootless way here");
 		if (r.msg[0])
 			check_detail(p->out, "in a user namespace (0 -> %d): %s", USERNS_HOST_ID,
 				     r.msg);
@@ -599,9 +609,10 @@ static void probe_data_only(struct probe *p, bool fsconfig)
 		report_mount_failure(p, name, e,
 				     fsconfig ? "no datadir+: data-only layers mount with "
 						"mount(2) '::' only, if at all"
-					      : "no data-only layers: composefs-style stacks "
-						"(erofs + data layers) cannot be measured",
+					      : "no data-only layers (mount(2) 'lowerdir=a::data')",
 				     &err);
+		if (!fsconfig)
+			check_claim(p->out, CLAIM_DRIVER, "composefs", "are skipped");
 		return;
 	}
 	/* Data-only files are reached through metacopy redirects, never by name. */
@@ -609,9 +620,10 @@ static void probe_data_only(struct probe *p, bool fsconfig)
 	ovl_umount(p->merged, NULL);
 	if (!hidden) {
 		check_add(p->out, GROUP, name, false, 0,
-			  "data-only layers are merged like normal ones: composefs-style cases are "
-			  "not trustworthy",
+			  "data-only layers are merged like normal ones, not reached through "
+			  "metacopy redirects only",
 			  "not data-only");
+		check_claim(p->out, CLAIM_DRIVER, "composefs", "are not trustworthy");
 		check_detail(p->out, "a file of the data-only layer shows in the merged dir");
 		return;
 	}
