@@ -16,6 +16,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "common/fsutil.h"
 #include "storage/ovl_mount.h"
 
 #define GROUP	 "overlay"
@@ -33,39 +34,13 @@ struct probe {
 	const char *lowers[N_LAYERS];
 };
 
-static int path_join(char *out, size_t size, const char *dir, const char *name)
-{
-	if ((size_t)snprintf(out, size, "%s/%s", dir, name) >= size)
-		return -ENAMETOOLONG;
-	return 0;
-}
-
-static int make_dir(const char *path)
-{
-	return mkdir(path, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
-static int write_file(const char *dir, const char *name, const char *text)
+/* dir/name holding one line: the marker files the checks look for through the overlay. */
+static int make_marker(const char *dir, const char *name)
 {
 	char path[PATH_MAX];
-	int fd, e = 0;
+	int e = path_join(path, sizeof(path), dir, name);
 
-	if (path_join(path, sizeof(path), dir, name))
-		return -ENAMETOOLONG;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) < 0)
-		e = -errno;
-	close(fd);
-	return e;
-}
-
-static bool file_exists(const char *dir, const char *name)
-{
-	char path[PATH_MAX];
-
-	return !path_join(path, sizeof(path), dir, name) && access(path, F_OK) == 0;
+	return e ? e : write_file(path, "x\n", 2, NULL);
 }
 
 /* A fresh upper/work pair under <root>/<name>: options such as index and volatile mark the
@@ -78,11 +53,11 @@ static int fresh_upper(const char *base, const char *name, char *upper, char *wo
 	if (path_join(dir, sizeof(dir), base, name) || path_join(upper, PATH_MAX, dir, "u") ||
 	    path_join(work, PATH_MAX, dir, "w"))
 		return -ENAMETOOLONG;
-	e = make_dir(dir);
+	e = mkdir_p(dir, 0755, NULL);
 	if (!e)
-		e = make_dir(upper);
+		e = mkdir_p(upper, 0755, NULL);
 	if (!e)
-		e = make_dir(work);
+		e = mkdir_p(work, 0755, NULL);
 	return e;
 }
 
@@ -142,7 +117,7 @@ static int try_depth(struct probe *p, size_t n, bool fsconfig, enum ovl_paths pa
 	if (e)
 		return e;
 	snprintf(marker, sizeof(marker), "layer-%03zu", n - 1);
-	if (!file_exists(p->merged, marker))
+	if (!path_exists_in(p->merged, marker))
 		e = bb_err(err, EIO,
 			   "%zu layers mounted on %s, but the bottom layer's %s is not visible", n,
 			   p->merged, marker);
@@ -206,8 +181,8 @@ static bool probe_available(struct probe *p)
 		check_claim(p->out, CLAIM_DRIVER, "fuse-overlayfs", "do not need it");
 		return false;
 	}
-	if (!file_exists(p->merged, "layer-001") || write_file(p->merged, "new", "x\n") ||
-	    !file_exists(upper, "new")) {
+	if (!path_exists_in(p->merged, "layer-001") || make_marker(p->merged, "new") ||
+	    !path_exists_in(upper, "new")) {
 		check_add(p->out, GROUP, "available", false, EIO,
 			  "overlay mounts but does not merge layers as expected: the lookup and "
 			  "readdir cases are not trustworthy",
@@ -292,7 +267,7 @@ static void probe_feature(struct probe *p, enum feature f)
 	if (other_fs) {
 		e = path_join(base, sizeof(base), p->root, "other-fs");
 		if (!e)
-			e = make_dir(base);
+			e = mkdir_p(base, 0755, NULL);
 		if (!e && mount("boxbench", base, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
 			e = -errno;
 		if (e) {
@@ -428,11 +403,11 @@ static int make_owned_tree(const char *dir, char *lower, char *upper, char *work
 	    path_join(work, PATH_MAX, dir, "w") || path_join(path, PATH_MAX, lower, "dir"))
 		return -ENAMETOOLONG;
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		e = make_dir(dirs[i]);
+		e = mkdir_p(dirs[i], 0755, NULL);
 		if (e)
 			return e;
 	}
-	if ((e = write_file(lower, "gone", "x\n")) || (e = write_file(path, "file", "x\n")))
+	if ((e = make_marker(lower, "gone")) || (e = make_marker(path, "file")))
 		return e;
 	/* The namespace's root is USERNS_HOST_ID on the host: it must own what it changes. */
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
@@ -582,7 +557,7 @@ static void probe_fsconfig(struct probe *p)
 				     &err);
 		return;
 	}
-	e = file_exists(p->merged, "layer-001") ? 0 : -EIO;
+	e = path_exists_in(p->merged, "layer-001") ? 0 : -EIO;
 	ovl_umount(p->merged, NULL);
 	check_add(p->out, GROUP, "fsconfig", !e, e,
 		  e ? "fsconfig mounts an overlay that hides its lower layer: fsconfig cases "
@@ -616,7 +591,7 @@ static void probe_data_only(struct probe *p, bool fsconfig)
 		return;
 	}
 	/* Data-only files are reached through metacopy redirects, never by name. */
-	hidden = file_exists(p->merged, "layer-000") && !file_exists(p->merged, "data-only");
+	hidden = path_exists_in(p->merged, "layer-000") && !path_exists_in(p->merged, "data-only");
 	ovl_umount(p->merged, NULL);
 	if (!hidden) {
 		check_add(p->out, GROUP, name, false, 0,
@@ -729,8 +704,9 @@ static int make_layers(struct probe *p)
 	    (e = path_join(p->data, sizeof(p->data), p->root, "data")) ||
 	    (e = path_join(dir, sizeof(dir), p->root, "l")))
 		return e;
-	if ((e = make_dir(p->root)) || (e = make_dir(p->merged)) || (e = make_dir(p->data)) ||
-	    (e = make_dir(dir)) || (e = write_file(p->data, "data-only", "x\n")))
+	if ((e = mkdir_p(p->root, 0755, NULL)) || (e = mkdir_p(p->merged, 0755, NULL)) ||
+	    (e = mkdir_p(p->data, 0755, NULL)) || (e = mkdir_p(dir, 0755, NULL)) ||
+	    (e = make_marker(p->data, "data-only")))
 		return e;
 	for (int i = 0; i < N_LAYERS; i++) {
 		if ((size_t)snprintf(p->layers[i], sizeof(p->layers[i]), "%s/%03d", dir, i) >=
@@ -738,7 +714,8 @@ static int make_layers(struct probe *p)
 			return -ENAMETOOLONG;
 		p->lowers[i] = p->layers[i];
 		snprintf(name, sizeof(name), "layer-%03d", i);
-		if ((e = make_dir(p->layers[i])) || (e = write_file(p->layers[i], name, "x\n")))
+		if ((e = mkdir_p(p->layers[i], 0755, NULL)) ||
+		    (e = make_marker(p->layers[i], name)))
 			return e;
 	}
 	return 0;
