@@ -153,8 +153,8 @@ test_doctor_leaves_no_bpf_program() {
 # as subcommands), one "driver X" or "command X" a line.
 doctor_claimed_names() { # FILE: doctor's text
 	grep -oE 'driver:[A-Za-z0-9_.-]+' "$1" | sed 's/^driver:/driver /'
-	grep -oE '[A-Za-z0-9_.-]+ drivers?([^:A-Za-z0-9_-]|$)' "$1" |
-		sed -E 's/^([^ ]+) drivers?.?$/driver \1/'
+	grep -oE '[A-Za-z0-9_.-]+ drivers?(:?[^:A-Za-z0-9_-]|:?$)' "$1" |
+		sed -E 's/^([^ ]+) drivers?.*$/driver \1/'
 	grep -oE "[\`']boxbench [a-z][a-z0-9-]*" "$1" | sed -E 's/^.boxbench /command /'
 }
 
