@@ -117,15 +117,12 @@ int cmd_cleanup(int argc, char **argv)
 		case 'h':
 			fputs(cleanup_help, stdout);
 			return 0;
-		case ':':
-			return usage_error("cleanup", "option '%s' needs a value",
-					   argv[optind - 1]);
 		default:
-			return usage_error("cleanup", "unknown option '%s'", argv[optind - 1]);
+			return usage_bad_option("cleanup", opt, argv);
 		}
 	}
 	if (optind < argc)
-		return usage_error("cleanup", "unexpected argument '%s'", argv[optind]);
+		return usage_bad_option("cleanup", -1, argv);
 	if (require_root("cleanup", "it removes cgroups and root-owned dirs"))
 		return 1;
 

@@ -358,11 +358,8 @@ int cmd_compare(int argc, char **argv)
 		case 'h':
 			fputs(compare_help, stdout);
 			return 0;
-		case ':':
-			return usage_error("compare", "option '%s' needs a value",
-					   argv[optind - 1]);
 		default:
-			return usage_error("compare", "unknown option '%s'", argv[optind - 1]);
+			return usage_bad_option("compare", opt, argv);
 		}
 	}
 	if (argc - optind != 2)

@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include "builtin.h"
-#include "doctor/caps.h"
+#include "doctor/doctor.h"
+#include "doctor/doctor_claims.h"
 #include "harness/mntns.h"
+#include "storage/driver.h"
 
 static const char doctor_help[] =
 	"usage: boxbench doctor [--json]\n"
@@ -32,9 +34,19 @@ static const char doctor_help[] =
 	"\n"
 	"exit status: 0 report made, 1 could not run (e.g. not root), 2 usage error\n";
 
+/* A claim names a driver of the driver table or a subcommand of the dispatch table, or is
+ * left out: doctor tells of nothing that does not exist. */
+static bool claim_exists(enum claim_kind kind, const char *name)
+{
+	if (kind == CLAIM_DRIVER)
+		return driver_find(name) != NULL;
+	return subcommand_find(name) != NULL;
+}
+
 static json_t *checks_to_json(const struct check_list *list)
 {
 	json_t *root = json_object(), *meta = json_object();
+	char means[CHECK_MEANS_MAX];
 
 	json_object_set_new(meta, "version", json_string(BOXBENCH_VERSION));
 	json_object_set_new(meta, "commit", json_string(BOXBENCH_COMMIT));
@@ -52,7 +64,8 @@ static json_t *checks_to_json(const struct check_list *list)
 				    c->has_num ? json_integer(c->num) : json_string(c->value));
 		json_object_set_new(item, "errno",
 				    c->err ? json_string(errno_name(c->err)) : json_null());
-		json_object_set_new(item, "means", json_string(c->means));
+		check_means(c, claim_exists, means, sizeof(means));
+		json_object_set_new(item, "means", json_string(means));
 		json_object_set_new(item, "detail", json_string(c->detail));
 		json_object_set_new(group, c->name, item);
 	}
@@ -61,6 +74,7 @@ static json_t *checks_to_json(const struct check_list *list)
 
 static void print_text(const struct check_list *list)
 {
+	char means[CHECK_MEANS_MAX];
 	const char *group = "";
 
 	printf("boxbench doctor: what this kernel lets boxbench measure\n");
@@ -77,8 +91,9 @@ static void print_text(const struct check_list *list)
 		else
 			snprintf(value, sizeof(value), "%s", c->value);
 		printf("  %-20s %-22s", c->name, value);
-		if (c->means[0])
-			printf(" → %s", c->means);
+		check_means(c, claim_exists, means, sizeof(means));
+		if (means[0])
+			printf(" → %s", means);
 		printf("\n");
 		if (c->detail[0])
 			printf("  %-20s %-22s   (%s)\n", "", "", c->detail);
@@ -90,9 +105,9 @@ typedef int (*scratch_probe_fn)(struct check_list *, const char *, struct bb_err
 
 static int run_probes(struct check_list *list, struct bb_error *err)
 {
-	static const probe_fn plain[] = { caps_kernel_probe, caps_bpf_probe, caps_probes_probe,
-					  caps_cgroup_probe };
-	static const scratch_probe_fn in_scratch[] = { caps_overlay_probe, caps_fs_probe };
+	static const probe_fn plain[] = { doctor_kernel_probe, doctor_bpf_probe,
+					  doctor_probes_probe, doctor_cgroup_probe };
+	static const scratch_probe_fn in_scratch[] = { doctor_overlay_probe, doctor_fs_probe };
 	struct scratch scratch;
 	int e;
 
@@ -109,7 +124,7 @@ static int run_probes(struct check_list *list, struct bb_error *err)
 	scratch_destroy(&scratch);
 	if (e)
 		return e;
-	return caps_runtime_probe(list, err);
+	return doctor_runtime_probe(list, err);
 }
 
 int cmd_doctor(int argc, char **argv)
@@ -134,11 +149,11 @@ int cmd_doctor(int argc, char **argv)
 			fputs(doctor_help, stdout);
 			return 0;
 		default:
-			return usage_error("doctor", "unknown option '%s'", argv[optind - 1]);
+			return usage_bad_option("doctor", opt, argv);
 		}
 	}
 	if (optind < argc)
-		return usage_error("doctor", "unexpected argument '%s'", argv[optind]);
+		return usage_bad_option("doctor", -1, argv);
 	if (require_root("doctor", "it loads BPF programs, mounts overlays and creates cgroups "
 				   "to see what works (CAP_SYS_ADMIN, CAP_BPF)"))
 		return 1;

@@ -85,10 +85,8 @@ int cmd_export(int argc, char **argv)
 		case 'h':
 			fputs(export_help, stdout);
 			return 0;
-		case ':':
-			return usage_error("export", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return usage_error("export", "unknown option '%s'", argv[optind - 1]);
+			return usage_bad_option("export", opt, argv);
 		}
 	}
 	if (optind >= argc)

@@ -234,11 +234,8 @@ static int cmd_image_import(int argc, char **argv)
 		case 'h':
 			fputs(import_help, stdout);
 			return 0;
-		case ':':
-			return usage_error("image import", "option '%s' needs a value",
-					   argv[optind - 1]);
 		default:
-			return usage_error("image import", "unknown option '%s'", argv[optind - 1]);
+			return usage_bad_option("image import", opt, argv);
 		}
 	}
 	if (argc - optind < 2)

@@ -674,11 +674,8 @@ int cmd_inspect(int argc, char **argv)
 		case 'h':
 			fputs(inspect_help, stdout);
 			return 0;
-		case ':':
-			return usage_error("inspect", "option '%s' needs a value",
-					   argv[optind - 1]);
 		default:
-			return usage_error("inspect", "unknown option '%s'", argv[optind - 1]);
+			return usage_bad_option("inspect", opt, argv);
 		}
 	}
 	if (optind >= argc)

@@ -50,10 +50,8 @@ int cmd_plot(int argc, char **argv)
 		case 'h':
 			fputs(plot_help, stdout);
 			return 0;
-		case ':':
-			return usage_error("plot", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return usage_error("plot", "unknown option '%s'", argv[optind - 1]);
+			return usage_bad_option("plot", opt, argv);
 		}
 	}
 	if (optind >= argc)

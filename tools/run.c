@@ -234,15 +234,12 @@ static int parse_args(int argc, char **argv, struct run_opts *o, struct bb_error
 			break;
 		case 'h':
 			return 1;
-		case ':':
-			e = bb_err(err, EINVAL, "option '%s' needs a value", argv[optind - 1]);
-			break;
 		default:
-			e = bb_err(err, EINVAL, "unknown option '%s'", argv[optind - 1]);
+			e = usage_option_error(opt, argv, err);
 		}
 	}
 	if (!e && optind < argc)
-		e = bb_err(err, EINVAL, "unexpected argument '%s'", argv[optind]);
+		e = usage_option_error(-1, argv, err);
 	return e;
 }
 

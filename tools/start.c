@@ -237,11 +237,8 @@ static int parse_args(int argc, char **argv, struct start_opts *o, struct bb_err
 			break;
 		case 'h':
 			return 1;
-		case ':':
-			e = bb_err(err, EINVAL, "option '%s' needs a value", argv[optind - 1]);
-			break;
 		default:
-			e = bb_err(err, EINVAL, "unknown option '%s'", argv[optind - 1]);
+			e = usage_option_error(opt, argv, err);
 		}
 	}
 	if (e)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -114,6 +115,20 @@ int read_full_timeout(int fd, void *buf, size_t len, int timeout_ms)
 		got += (size_t)n;
 	}
 	return 0;
+}
+
+int path_join(char *out, size_t size, const char *dir, const char *name)
+{
+	if ((size_t)snprintf(out, size, "%s/%s", dir, name) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+bool path_exists_in(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	return !path_join(path, sizeof(path), dir, name) && access(path, F_OK) == 0;
 }
 
 bool fd_on_overlayfs(int fd)

@@ -15,6 +15,10 @@ int mkdir_p(const char *path, unsigned mode, struct bb_error *err);
 int write_file(const char *path, const char *buf, size_t len, struct bb_error *err);
 /* Reads at most len-1 bytes and NUL-terminates; returns bytes read or negative errno. */
 long read_file(const char *path, char *buf, size_t len, struct bb_error *err);
+/* "dir/name" into out; -ENAMETOOLONG (out truncated) when it does not fit in size. */
+int path_join(char *out, size_t size, const char *dir, const char *name);
+/* Whether dir/name exists (following a symlink at the end). */
+bool path_exists_in(const char *dir, const char *name);
 
 /* Reads exactly len bytes from a pipe, waiting at most timeout_ms for each part. Returns 0,
  * -ETIMEDOUT, -EPIPE when the writer closed first, or another negative errno. For records

@@ -21,8 +21,9 @@ fuzz__goal := $(.DEFAULT_GOAL)
 ifeq ($(SANITIZE),1)
 FUZZ_BIN  := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_GLUE := $(BUILD)/obj/tests/fuzz/glue.o
-# The markdown is written by the compare subcommand itself.
-$(BUILD)/fuzz/fuzz_markdown: $(BUILD)/obj/tools/compare.o
+# The markdown is written by the compare subcommand itself, which reports usage errors
+# through tools/usage.c.
+$(BUILD)/fuzz/fuzz_markdown: $(BUILD)/obj/tools/compare.o $(BUILD)/obj/tools/usage.o
 $(BUILD)/obj/tests/fuzz/fuzz_markdown.o: BB_CPPFLAGS += -Itools
 
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_GLUE) $(BUILD)/libboxbench.a

@@ -3,7 +3,6 @@
  * result files split at a line "--", OLD then NEW. Checked: each benchmark is one table row of
  * six cells, a code span in a cell is closed, and nothing from the files reaches the comment
  * as a control character. */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,14 +13,6 @@
 #include "results/compare.h"
 #include "glue.h"
 #include "results/result.h"
-
-/* tools/main.c's, which the fuzzer does not link. */
-int usage_error(const char *sub, const char *fmt, ...)
-{
-	(void)sub;
-	(void)fmt;
-	return EXIT_USAGE;
-}
 
 /* How many rows compare's table should have: as many as compare_results() makes. */
 static long expected_rows(const char *old, const char *new)

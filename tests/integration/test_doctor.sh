@@ -41,11 +41,19 @@ test_doctor_kernel_release_is_uname() {
 
 # The BPF answers must agree with a second, independent loader (tests/helpers/bpf_try.c),
 # which uses raw bpf(2) program loads instead of boxbench's skeleton.
+# A helper that prints nothing (it crashed, or lost its output) must fail the test, not pass
+# it for want of a line to compare.
 test_doctor_bpf_matches_independent_loader() {
-	local j kind want got errno_want errno_got
+	local j kind want got errno_want errno_got answers
+	answers=$("$HELPERS/bpf_try") || fail "tests/helpers/bpf_try exited $?: ${answers:0:300}"
+	[ -n "$answers" ] || fail "tests/helpers/bpf_try printed nothing: there is nothing to compare"
 	j=$(mktemp)
 	doctor_json "$j"
 	while read -r kind want errno_want; do
+		case "$want" in
+		yes | no) ;;
+		*) rm -f "$j"; fail "bpf_try printed '$kind $want $errno_want', not '<kind> yes|no [errno]'" ;;
+		esac
 		got=$(jq -r ".bpf.$kind.ok" "$j")
 		errno_got=$(jq -r ".bpf.$kind.errno // \"\"" "$j")
 		[ "$want" = yes ] && want=true || want=false
@@ -54,7 +62,7 @@ test_doctor_bpf_matches_independent_loader() {
 			rm -f "$j"
 			fail "bpf.$kind: doctor says $errno_got, independent loader says $errno_want"
 		fi
-	done < <("$HELPERS/bpf_try")
+	done <<<"$answers"
 	rm -f "$j"
 }
 
@@ -139,4 +147,46 @@ test_doctor_leaves_no_bpf_program() {
 	assert_eq "$before" "$after" "BPF programs loaded before and after doctor"
 	grep -q probe_ <<<"$(bpftool prog show)" && fail "a probe_* program survived doctor"
 	return 0
+}
+
+# The names doctor's words give (`driver:X` and "X driver(s)" as storage drivers, `boxbench X`
+# as subcommands), one "driver X" or "command X" a line.
+doctor_claimed_names() { # FILE: doctor's text
+	grep -oE 'driver:[A-Za-z0-9_.-]+' "$1" | sed 's/^driver:/driver /'
+	grep -oE '[A-Za-z0-9_.-]+ drivers?(:?[^:A-Za-z0-9_-]|:?$)' "$1" |
+		sed -E 's/^([^ ]+) drivers?.*$/driver \1/'
+	grep -oE "[\`']boxbench [a-z][a-z0-9-]*" "$1" | sed -E 's/^.boxbench /command /'
+}
+
+# doctor may name a driver only if `run --list` has cases of it, and a subcommand only if
+# `boxbench --help` lists it: "the driver:fuse-overlayfs cases run" or "`boxbench trace` can
+# time crun starts" told users of things that do not exist. Both outputs, every field.
+test_doctor_names_only_drivers_and_commands_that_exist() {
+	local t drivers commands kind name n=0 bad=""
+	t=$(mktemp)
+	doctor_json "$t.json"
+	jq -r '.[] | objects | .[] | objects | .means, .detail' "$t.json" >"$t"
+	"$BOXBENCH" doctor >>"$t" || { rm -f "$t" "$t.json"; fail "doctor exited $?"; }
+	drivers=$("$BOXBENCH" run --list --suite full | grep -oE 'driver:[^/]+' | sort -u | sed 's/^driver://')
+	commands=$("$BOXBENCH" --help | sed -n '/^commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }')
+	[ -n "$drivers" ] && [ -n "$commands" ] ||
+		{ rm -f "$t" "$t.json"; fail "no drivers in run --list ($drivers) or no commands in --help ($commands)"; }
+	while read -r kind name; do
+		[ -n "$kind" ] || continue
+		n=$((n + 1))
+		if [ "$kind" = driver ]; then
+			grep -qxF -- "$name" <<<"$drivers" || bad+=" driver '$name';"
+		else
+			grep -qxF -- "$name" <<<"$commands" || bad+=" command '$name';"
+		fi
+	done < <(doctor_claimed_names "$t" | sort -u)
+	[ -z "$bad" ] || {
+		grep -E "driver|boxbench [a-z]" "$t" | head -20 >&2
+		rm -f "$t" "$t.json"
+		fail "doctor names what does not exist:$bad (drivers: $(echo $drivers); commands: $(echo $commands))"
+	}
+	rm -f "$t" "$t.json"
+	# overlay.available says whether the driver:overlay cases run: a test that found no name
+	# at all would be testing nothing.
+	[ "$n" -gt 0 ] || fail "found no driver or command named in doctor's text: is the pattern wrong?"
 }

@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "doctor/caps.h"
+#include "doctor/doctor.h"
 #include "harness/cgroup.h"
 
 #ifndef SYS_clone3
@@ -645,7 +645,7 @@ static void doctor_probe_reports_failure_and_cleans_up(void **state)
 	snprintf(taken, sizeof(taken), "%s/boxbench-doctor-%d", layout.ctrl[CGROUP_MEMORY].root,
 		 (int)getpid());
 	make_dir(taken);
-	assert_int_equal(caps_cgroup_probe(&list, &err), 0);
+	assert_int_equal(doctor_cgroup_probe(&list, &err), 0);
 	ck = check_find(&list, "cgroup", "mode");
 	assert_non_null(ck);
 	assert_true(ck->ok);

@@ -1,6 +1,6 @@
-/* The "runtime" group of `boxbench doctor`: which OCI runtimes `boxbench trace` can time here,
- * and their versions. */
-#include "caps.h"
+/* The "runtime" group of `boxbench doctor`: which OCI runtimes (crun, runc) run here, their
+ * versions, and whether they take this host's cgroup layout. */
+#include "doctor.h"
 
 #include <errno.h>
 #include <linux/magic.h>
@@ -41,29 +41,31 @@ static int probe_runtime(struct check_list *out, const char *prog, const char *r
 		/* Seen with crun 1.8.1: "cgroups in hybrid mode not supported, drop all controllers
 		 * from cgroupv2"; with the v2 mount out of sight it takes the host for plain v1. */
 		if (refused_by && refused_by[0])
-			snprintf(means, sizeof(means),
-				 "`boxbench trace` can time %1$s starts; %1$s %2$s refuses this "
-				 "hybrid host (%3$.40s on cgroup v2) unless /sys/fs/cgroup/unified "
-				 "is unmounted in its mount namespace",
-				 prog, version, refused_by);
+			snprintf(
+				means, sizeof(means),
+				"%1$s %2$s runs; it refuses this hybrid host (%3$.40s on cgroup v2) "
+				"unless /sys/fs/cgroup/unified is unmounted in its mount namespace",
+				prog, version, refused_by);
 		else
-			snprintf(means, sizeof(means), "`boxbench trace` can time %s starts", prog);
-		return check_add(out, GROUP, prog, true, 0, means, "%s", version);
+			snprintf(means, sizeof(means), "%s %s runs", prog, version);
+		if (check_add(out, GROUP, prog, true, 0, means, "%s", version))
+			return -ENOMEM;
+		return check_claim(out, CLAIM_COMMAND, "trace", "can time %s starts", prog);
 	}
 	if (rc == 0)
 		bb_err(&e, EPROTO, "no version in the first line of `%s --version`: %.100s", prog,
 		       text);
 	else if (rc > 0)
 		bb_err(&e, EIO, "`%s --version` failed (exit %d)", prog, rc);
-	snprintf(means, sizeof(means), "`boxbench trace` cannot time %s starts here", prog);
+	snprintf(means, sizeof(means), "%s does not run here", prog);
 	if (check_add(out, GROUP, prog, false, e.code, means, "no"))
 		return -ENOMEM;
 	check_detail(out, "%s",
 		     e.code == ENOENT ? "not installed; scripts/deps.sh installs it" : e.msg);
-	return 0;
+	return check_claim(out, CLAIM_COMMAND, "trace", "cannot time %s starts here", prog);
 }
 
-int caps_runtime_probe(struct check_list *out, struct bb_error *err)
+int doctor_runtime_probe(struct check_list *out, struct bb_error *err)
 {
 	char v2[128];
 	int e;

@@ -1,12 +1,12 @@
 /* The probe plan for doctor: what `--probe-mode auto` picks here, per metric, found by
  * loading and attaching the real probe sets (probes.c), not a stand-in. */
-#include "caps.h"
+#include "doctor.h"
 
 #include <unistd.h>
 
 #include "probes/probes.h"
 
-int caps_probes_probe(struct check_list *out, struct bb_error *err)
+int doctor_probes_probe(struct check_list *out, struct bb_error *err)
 {
 	struct probes p;
 	int e = probes_open(&p, PROBE_MODE_AUTO, getpid(), err);

@@ -1,5 +1,5 @@
 /* Kernel facts for doctor: release, BTF, tracefs. */
-#include "caps.h"
+#include "doctor.h"
 
 #include <bpf/btf.h>
 #include <errno.h>
@@ -8,7 +8,7 @@
 
 #include "probes/tracefs.h"
 
-int caps_kernel_probe(struct check_list *out, struct bb_error *err)
+int doctor_kernel_probe(struct check_list *out, struct bb_error *err)
 {
 	struct utsname uts;
 	struct btf *btf;

@@ -1,6 +1,6 @@
 /* The cgroup section of `boxbench doctor`: the mode; for memory, cpu and pids the hierarchy each
  * is on and whether a group there really takes a limit and a process; and CLONE_INTO_CGROUP. */
-#include "caps.h"
+#include "doctor.h"
 #include "harness/cgroup.h"
 
 #include <errno.h>
@@ -322,7 +322,7 @@ static int report_mode(struct check_list *out, const struct cgroup_layout *l)
 	return 0;
 }
 
-int caps_cgroup_probe(struct check_list *out, struct bb_error *err)
+int doctor_cgroup_probe(struct check_list *out, struct bb_error *err)
 {
 	struct cgroup_layout l;
 	struct bb_error e = { 0 };

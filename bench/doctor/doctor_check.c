@@ -1,5 +1,5 @@
-/* The capability report's list: see check.h. */
-#include "check.h"
+/* The capability report's list: see doctor_check.h. */
+#include "doctor_check.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -75,6 +75,26 @@ void check_detail(struct check_list *list, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(list->items[list->n - 1].detail, sizeof(list->items[0].detail), fmt, ap);
 	va_end(ap);
+}
+
+int check_claim(struct check_list *list, enum claim_kind kind, const char *name,
+		const char *what_fmt, ...)
+{
+	struct check *c = list->n ? &list->items[list->n - 1] : NULL;
+	struct claim *cl;
+	va_list ap;
+
+	if (!c)
+		return -EINVAL;
+	if (c->n_claims == CHECK_MAX_CLAIMS)
+		return -ENOSPC;
+	cl = &c->claims[c->n_claims++];
+	cl->kind = kind;
+	snprintf(cl->name, sizeof(cl->name), "%s", name);
+	va_start(ap, what_fmt);
+	vsnprintf(cl->what, sizeof(cl->what), what_fmt, ap);
+	va_end(ap);
+	return 0;
 }
 
 const struct check *check_find(const struct check_list *list, const char *group, const char *name)

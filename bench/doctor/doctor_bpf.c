@@ -1,5 +1,5 @@
 /* BPF attach kinds for doctor: each loaded, attached and fired for real (feature_probe.c). */
-#include "caps.h"
+#include "doctor.h"
 
 #include <stdio.h>
 
@@ -44,7 +44,7 @@ static const char *means_no(enum attach_kind kind)
 	}
 }
 
-int caps_bpf_probe(struct check_list *out, struct bb_error *err)
+int doctor_bpf_probe(struct check_list *out, struct bb_error *err)
 {
 	for (int k = 0; k < ATTACH_KIND_MAX; k++) {
 		struct attach_result res;

@@ -1,6 +1,6 @@
 /* The "fs" group of `boxbench doctor`: loop devices, each backing file system (mkfs, loop mount,
  * reflink), erofs images, /dev/fuse and a real fuse-overlayfs mount, each found by doing it. */
-#include "caps.h"
+#include "doctor.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,14 +30,16 @@
 
 static const struct {
 	const char *yes, *no;
+	const char *driver; /* the storage driver that needs this file system, if any */
 } fs_means[BACKING_FS_COUNT] = {
-	[FS_TMPFS] = { "the fs:tmpfs cases run (no reflink: copy-up copies data)",
-		       "the fs:tmpfs cases are skipped" },
-	[FS_EXT4] = { "the fs:ext4 cases run (no reflink: copy-up copies data)",
-		      "the fs:ext4 cases are skipped" },
-	[FS_XFS] = { "the fs:xfs cases run", "the fs:xfs cases are skipped" },
-	[FS_BTRFS] = { "the fs:btrfs cases and the btrfs snapshot driver run",
-		       "the fs:btrfs cases and the btrfs snapshot driver are skipped" },
+	[FS_TMPFS] = { .yes = "the fs:tmpfs cases run (no reflink: copy-up copies data)",
+		       .no = "the fs:tmpfs cases are skipped" },
+	[FS_EXT4] = { .yes = "the fs:ext4 cases run (no reflink: copy-up copies data)",
+		      .no = "the fs:ext4 cases are skipped" },
+	[FS_XFS] = { .yes = "the fs:xfs cases run", .no = "the fs:xfs cases are skipped" },
+	[FS_BTRFS] = { .yes = "the fs:btrfs cases run",
+		       .no = "the fs:btrfs cases are skipped",
+		       .driver = "btrfs" },
 };
 
 static const struct {
@@ -125,6 +127,7 @@ static int probe_image_fs(struct check_list *out, const char *base, enum backing
 	struct backing_fs_mount m;
 	char mnt[512], file[600], image[256];
 	char reflink_name[32];
+	int ret;
 
 	snprintf(mnt, sizeof(mnt), "%s/%s", base, name);
 	snprintf(file, sizeof(file), "%s/probe", mnt);
@@ -147,9 +150,13 @@ static int probe_image_fs(struct check_list *out, const char *base, enum backing
 report_rmdir:
 	rmdir(mnt);
 report:
-	if (check_add(out, GROUP, name, !e.code, e.code,
-		      e.code ? fs_means[fs].no : fs_means[fs].yes, "%s", e.code ? "no" : "yes"))
-		return -ENOMEM;
+	ret = check_add(out, GROUP, name, !e.code, e.code,
+			e.code ? fs_means[fs].no : fs_means[fs].yes, "%s", e.code ? "no" : "yes");
+	if (!ret && fs_means[fs].driver)
+		ret = check_claim(out, CLAIM_DRIVER, fs_means[fs].driver,
+				  e.code ? "are skipped" : "run");
+	if (ret)
+		return ret;
 	if (e.code)
 		check_detail(out, "%s", e.msg);
 	if (!want_reflink)
@@ -172,6 +179,7 @@ static int probe_erofs(struct check_list *out, const char *base)
 	static const char text[] = "boxbench erofs\n";
 	char src[512], mnt[512], image[512], path[600];
 	struct bb_error e = { 0 };
+	int ret;
 
 	snprintf(src, sizeof(src), "%s/erofs-src", base);
 	snprintf(mnt, sizeof(mnt), "%s/erofs", base);
@@ -192,12 +200,16 @@ static int probe_erofs(struct check_list *out, const char *base)
 		bb_err(&e, EIO, "the erofs image mounts but %s does not read back", path);
 	erofs_image_umount(image, mnt, e.code ? NULL : &e);
 report:
-	if (check_add(out, GROUP, "erofs", !e.code, e.code,
-		      e.code ? "the composefs-style driver (erofs + overlay data-only layers) is "
-			       "skipped"
-			     : "the composefs-style driver (erofs + overlay data-only layers) runs",
-		      "%s", e.code ? "no" : "yes"))
-		return -ENOMEM;
+	ret = check_add(out, GROUP, "erofs", !e.code, e.code,
+			e.code ? "erofs images cannot be made or mounted here"
+			       : "erofs images are made (mkfs.erofs), mount and read back",
+			"%s", e.code ? "no" : "yes");
+	ret = ret
+		      ?: check_claim(out, CLAIM_DRIVER, "composefs", "%s",
+				     e.code ? "are skipped"
+					    : "can mount their erofs metadata images");
+	if (ret)
+		return ret;
 	if (e.code)
 		check_detail(out, "%s", e.msg);
 	return 0;
@@ -205,16 +217,18 @@ report:
 
 static int probe_dev_fuse(struct check_list *out)
 {
-	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC), e = errno;
+	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC), e = errno, ret;
 
 	if (fd >= 0) {
 		close(fd);
 		return check_add(out, GROUP, "fuse", true, 0,
 				 "FUSE file systems can mount (fuse-overlayfs needs it)", "yes");
 	}
-	if (check_add(out, GROUP, "fuse", false, e,
-		      "no FUSE: the driver:fuse-overlayfs cases are skipped", "no"))
-		return -ENOMEM;
+	ret = check_add(out, GROUP, "fuse", false, e, "no FUSE: FUSE file systems cannot mount",
+			"no");
+	ret = ret ?: check_claim(out, CLAIM_DRIVER, "fuse-overlayfs", "are skipped");
+	if (ret)
+		return ret;
 	check_detail(out, "cannot open /dev/fuse: %s (CONFIG_FUSE_FS, or modprobe fuse)",
 		     errno_name(e));
 	return 0;
@@ -375,15 +389,15 @@ static int probe_fuse_overlayfs(struct check_list *out, const char *base, bool h
 	else if (rc > 0)
 		bb_err(&e, EIO, "fuse-overlayfs --version failed (exit %d)", rc);
 	if (e.code) {
-		if (check_add(out, GROUP, "fuse_overlayfs", false, e.code,
-			      "the driver:fuse-overlayfs cases are skipped (scripts/deps.sh "
-			      "installs it)",
-			      "no") ||
-		    check_add(out, GROUP, "fuse_overlayfs_mnt", false, e.code,
-			      "the driver:fuse-overlayfs cases are skipped", "no"))
-			return -ENOMEM;
-		check_detail(out, "%s", e.msg);
-		return 0;
+		rc = check_add(out, GROUP, "fuse_overlayfs", false, e.code,
+			       "fuse-overlayfs does not run (scripts/deps.sh installs it)", "no");
+		rc = rc ?: check_claim(out, CLAIM_DRIVER, "fuse-overlayfs", "are skipped");
+		if (!rc)
+			check_detail(out, "%s", e.msg);
+		rc = rc
+			     ?: check_add(out, GROUP, "fuse_overlayfs_mnt", false, e.code,
+					  "not tried: fuse-overlayfs does not run", "no");
+		return rc ?: check_claim(out, CLAIM_DRIVER, "fuse-overlayfs", "are skipped");
 	}
 	if (check_add(out, GROUP, "fuse_overlayfs", true, 0, "fuse-overlayfs is installed", "%s",
 		      version))
@@ -393,17 +407,19 @@ static int probe_fuse_overlayfs(struct check_list *out, const char *base, bool h
 		bb_err(&e, ENODEV, "/dev/fuse does not open");
 	else
 		fuse_overlayfs_try(base, &e);
-	if (check_add(out, GROUP, "fuse_overlayfs_mnt", !e.code, e.code,
-		      e.code ? "the driver:fuse-overlayfs cases are skipped"
-			     : "the driver:fuse-overlayfs cases run",
-		      "%s", e.code ? "no" : "yes"))
-		return -ENOMEM;
+	rc = check_add(out, GROUP, "fuse_overlayfs_mnt", !e.code, e.code,
+		       e.code ? "fuse-overlayfs does not mount here"
+			      : "fuse-overlayfs mounts a two-layer stack and reads through it",
+		       "%s", e.code ? "no" : "yes");
+	rc = rc ?: check_claim(out, CLAIM_DRIVER, "fuse-overlayfs", e.code ? "are skipped" : "run");
+	if (rc)
+		return rc;
 	if (e.code)
 		check_detail(out, "%s", e.msg);
 	return 0;
 }
 
-int caps_fs_probe(struct check_list *out, const char *scratch, struct bb_error *err)
+int doctor_fs_probe(struct check_list *out, const char *scratch, struct bb_error *err)
 {
 	char base[512];
 	int e;
