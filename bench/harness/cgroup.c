@@ -10,8 +10,9 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "common/sys.h"
 
 /* The option a user drops when a controller is missing; the harness's names for the limits. */
 static const char *const limit_options[CGROUP_NR_CTRLS] = {
@@ -19,22 +20,6 @@ static const char *const limit_options[CGROUP_NR_CTRLS] = {
 	[CGROUP_CPU] = "--cpu-max",
 	[CGROUP_PIDS] = "--pids-max",
 };
-
-long long cgroup_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-void cgroup_sleep_ms(int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 /* Why a cgroup file refused, and what to do, for the message's parenthesis. */
 static const char *cgroup_hint(const char *file, int e)
@@ -204,7 +189,7 @@ static int join_path(char *out, const char *dir, const char *name, struct bb_err
  * the group (a dying process between exit and its cgroup unlink). */
 static int rmdir_settled(int parent_fd, const char *name, const char *path, struct bb_error *err)
 {
-	long long deadline = cgroup_now_ms() + CGROUP_EMPTY_TIMEOUT_MS;
+	long long deadline = clock_ms() + CGROUP_EMPTY_TIMEOUT_MS;
 	int delay = 1;
 
 	while (unlinkat(parent_fd, name, AT_REMOVEDIR) < 0) {
@@ -212,12 +197,12 @@ static int rmdir_settled(int parent_fd, const char *name, const char *path, stru
 
 		if (e == ENOENT)
 			return 0;
-		if (e != EBUSY || cgroup_now_ms() > deadline)
+		if (e != EBUSY || clock_ms() > deadline)
 			return bb_err(err, e, "cannot remove cgroup %s: %s (%s)", path,
 				      errno_name(e),
 				      e == EBUSY ? "still populated after its tasks were killed"
 						 : strerror(e));
-		cgroup_sleep_ms(delay);
+		sleep_ms(delay);
 		delay = delay < 32 ? delay * 2 : delay;
 	}
 	return 0;

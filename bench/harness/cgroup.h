@@ -157,8 +157,6 @@ bool cgroup_file_exists(int dirfd, const char *file);
 bool cgroup_words_have(const char *words, const char *tok);
 /* Up to max pids from dir/cgroup.procs; returns how many or a negative errno. */
 long cgroup_read_pids(int dirfd, const char *dir, pid_t *pids, size_t max, struct bb_error *err);
-long long cgroup_now_ms(void);
-void cgroup_sleep_ms(int ms);
 
 int cgroup_v1_set_limit(int dirfd, const char *dir, enum cgroup_ctrl c,
 			const struct cgroup_limits *lim, struct bb_error *err);

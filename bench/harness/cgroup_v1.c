@@ -8,6 +8,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/sys.h"
+
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
@@ -122,7 +124,7 @@ static int kill_round(int dirfd, const char *dir, const pid_t *pids, long n, str
 
 int cgroup_v1_empty(int dirfd, const char *dir, struct bb_error *err)
 {
-	long long deadline = cgroup_now_ms() + CGROUP_EMPTY_TIMEOUT_MS;
+	long long deadline = clock_ms() + CGROUP_EMPTY_TIMEOUT_MS;
 	pid_t pids[KILL_BATCH];
 	int delay = 1, ret;
 	long n;
@@ -138,7 +140,7 @@ int cgroup_v1_empty(int dirfd, const char *dir, struct bb_error *err)
 				"itself; move it out (echo %d > <hierarchy root>/cgroup.procs) "
 				"and retry",
 				(int)getpid(), dir, (int)getpid());
-		if (cgroup_now_ms() > deadline)
+		if (clock_ms() > deadline)
 			return bb_err(
 				err, EBUSY,
 				"tasks in %s/cgroup.procs (pid %d first) outlived SIGKILL for "
@@ -148,7 +150,7 @@ int cgroup_v1_empty(int dirfd, const char *dir, struct bb_error *err)
 		ret = kill_round(dirfd, dir, pids, n, err);
 		if (ret)
 			return ret;
-		cgroup_sleep_ms(delay);
+		sleep_ms(delay);
 		delay = delay < 32 ? delay * 2 : delay;
 	}
 }

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "common/sys.h"
+
 int cgroup_v2_enable(int dirfd, const char *dir, unsigned ctrls, unsigned *enabled,
 		     struct bb_error *err)
 {
@@ -123,7 +125,7 @@ static int populated(int fd, const char *dir, struct bb_error *err)
 
 int cgroup_v2_empty(int dirfd, const char *dir, struct bb_error *err)
 {
-	long long deadline = cgroup_now_ms() + CGROUP_EMPTY_TIMEOUT_MS, left;
+	long long deadline = clock_ms() + CGROUP_EMPTY_TIMEOUT_MS, left;
 	pid_t pids[64];
 	int fd, ret;
 	long n;
@@ -156,7 +158,7 @@ int cgroup_v2_empty(int dirfd, const char *dir, struct bb_error *err)
 	while ((ret = populated(fd, dir, err)) > 0) {
 		struct pollfd p = { .fd = fd, .events = POLLPRI };
 
-		left = deadline - cgroup_now_ms();
+		left = deadline - clock_ms();
 		if (left <= 0) {
 			ret = bb_err(
 				err, EBUSY,

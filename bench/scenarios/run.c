@@ -8,6 +8,7 @@
 
 #include "probes/annotate.h"
 #include "common/stop.h"
+#include "common/sys.h"
 
 static const struct {
 	const char *name;
@@ -66,15 +67,6 @@ int run_plan(const struct run_ctx *ctx, const char *const *names, size_t n_names
 			      "nothing to run: the scenarios and options chosen "
 			      "give no case");
 	return 0;
-}
-
-static unsigned long long splitmix64(unsigned long long *state)
-{
-	unsigned long long z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
 }
 
 static int add_sample(struct bench_case *c, const struct sample *s)

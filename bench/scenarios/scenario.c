@@ -83,14 +83,6 @@ void size_name(unsigned long long bytes, char *buf, size_t len)
 	snprintf(buf, len, "%llu%s", bytes, units[u]);
 }
 
-unsigned long long clock_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
-}
-
 int run_stack(const struct run_ctx *ctx, const struct layer_stack_params *p,
 	      struct layer_stack *out, struct bb_error *err)
 {

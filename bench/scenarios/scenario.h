@@ -15,6 +15,7 @@
 
 #include "harness/container.h"
 #include "common/error.h"
+#include "common/sys.h" /* clock_ns(), the clock of spans */
 #include "probes/probes.h"
 #include "harness/session.h"
 
@@ -119,8 +120,6 @@ void case_list_free(struct case_list *l);
 
 /* "1MiB", "4KiB", "0B": sizes as case names show them. */
 void size_name(unsigned long long bytes, char *buf, size_t len);
-/* CLOCK_MONOTONIC in ns: the clock of spans, phases and bpf_ktime_get_ns(). */
-unsigned long long clock_ns(void);
 
 /* The stack a case runs on: the --image one (a copy), or the synthetic stack of p, built or
  * taken from the session's cache. */

@@ -25,12 +25,9 @@
 #include "harness/mntns_holder.h"
 #include "scenario.h"
 #include "common/spawn.h"
+#include "common/sys.h"
 
 extern const struct scenario scenario_pivot;
-
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22 /* Linux 5.14; older kernels refuse it and fault as before */
-#endif
 
 enum pivot_method { PIVOT_ROOT, PIVOT_CHROOT, PIVOT_MOVE, N_METHODS };
 
