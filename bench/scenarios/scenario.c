@@ -142,11 +142,3 @@ size_t run_sizes(const struct run_ctx *ctx, const unsigned long long *quick, siz
 		return nd;
 	}
 }
-
-const struct scenario *scenario_find(const char *name)
-{
-	for (size_t i = 0; i < n_scenarios; i++)
-		if (!strcmp(scenarios[i]->name, name))
-			return scenarios[i];
-	return NULL;
-}
