@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probes/annotate.h"
 #include "common/stop.h"
 #include "common/sys.h"
 
@@ -130,7 +129,7 @@ int run_execute(struct run_ctx *ctx, struct case_list *cases, run_progress_fn pr
 			case_fail(ctx, c, &e);
 	}
 	/* Set-up (building stacks) makes thousands of syscalls no sample is about. */
-	if (ctx->probes->sys) {
+	if (probes_active(ctx->probes)) {
 		probes_drain(ctx->probes);
 		probes_reset(ctx->probes);
 	}
@@ -172,11 +171,11 @@ int run_execute(struct run_ctx *ctx, struct case_list *cases, run_progress_fn pr
 			case_fail(ctx, c, &e);
 			goto next;
 		}
-		if (ctx->probes->sys) {
+		if (probes_active(ctx->probes)) {
 			probes_drain(ctx->probes);
 			if (span.tid)
-				probes_fill_span(ctx->probes, span.tid, c->func_metric, span.t0,
-						 span.t1, &s.k);
+				probes_span_kernel(ctx->probes, span.tid, c->func_metric, span.t0,
+						   span.t1, &s.k);
 			probes_reset(ctx->probes);
 		}
 		if (c->done_warmup < warm) {
