@@ -7,7 +7,7 @@
 #include <stdbool.h>
 
 #include "common/error.h"
-#include "harness/leftovers.h"
+#include "common/leftover_list.h"
 
 /* For every such import: DEST/l, DEST/.image.json.tmp and the marker go when the marker
  * names that import (only the marker when image.json is in place: the import had finished);
