@@ -70,6 +70,15 @@ void case_list_free(struct case_list *l)
 	l->n = l->cap = 0;
 }
 
+void sample_span(struct sample *s, struct timed_span *span, pid_t tid, unsigned long long t0,
+		 unsigned long long t1)
+{
+	span->tid = tid;
+	span->t0 = t0;
+	span->t1 = t1;
+	s->wall_ns = t1 - t0;
+}
+
 void size_name(unsigned long long bytes, char *buf, size_t len)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };

@@ -358,10 +358,7 @@ static int cg_iterate(struct run_ctx *ctx, struct bench_case *c, struct sample *
 	snprintf(name, sizeof(name), "case%lu-%lu", st->id, k);
 	if ((e = cg_op(c, k, name, &t0, &t1, err)))
 		return e;
-	span->tid = getpid();
-	span->t0 = t0;
-	span->t1 = t1;
-	s->wall_ns = t1 - t0;
+	sample_span(s, span, getpid(), t0, t1);
 	return 0;
 }
 

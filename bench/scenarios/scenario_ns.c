@@ -369,10 +369,7 @@ static int ns_run_workers(struct run_ctx *ctx, struct bench_case *c, struct samp
 		last = msgs[i].t1 > last ? msgs[i].t1 : last;
 	}
 	qsort(msgs, n, sizeof(msgs[0]), ns_msg_cmp);
-	span->tid = msgs[n / 2].pid;
-	span->t0 = msgs[n / 2].t0;
-	span->t1 = msgs[n / 2].t1;
-	s->wall_ns = span->t1 - span->t0;
+	sample_span(s, span, msgs[n / 2].pid, msgs[n / 2].t0, msgs[n / 2].t1);
 	if (n > 1) {
 		s->extra[EXTRA_ALL] = last - first;
 		s->extra[EXTRA_SLOWEST] = msgs[n - 1].t1 - msgs[n - 1].t0;
@@ -408,10 +405,7 @@ static int ns_clone3_here(struct bench_case *c, struct sample *s, struct timed_s
 	if (m.err)
 		return ns_fail(c, m.err, "clone3", "in the harness", err);
 	ns_reap(child);
-	span->tid = getpid();
-	span->t0 = m.t0;
-	span->t1 = m.t1;
-	s->wall_ns = m.t1 - m.t0;
+	sample_span(s, span, getpid(), m.t0, m.t1);
 	return 0;
 }
 

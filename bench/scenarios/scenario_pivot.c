@@ -275,10 +275,7 @@ static int pivot_iterate(struct run_ctx *ctx, struct bench_case *c, struct sampl
 	pivot_reap(pid);
 	if (e)
 		return e;
-	span->tid = pid;
-	span->t0 = m.t0;
-	span->t1 = m.t1;
-	s->wall_ns = m.t1 - m.t0;
+	sample_span(s, span, pid, m.t0, m.t1);
 	return 0;
 }
 
