@@ -1,6 +1,6 @@
 /* A list of the paths `boxbench cleanup` removed (or, in a dry run, would remove), filled by
  * each kind of leftover's finder: runs' dirs (harness/leftovers.c), imports
- * (image/import_leftovers.c). */
+ * (image/image_leftovers.c). */
 #ifndef BOXBENCH_LEFTOVER_LIST_H
 #define BOXBENCH_LEFTOVER_LIST_H
 
