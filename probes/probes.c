@@ -548,6 +548,31 @@ void probes_func_time(const struct probes *p, pid_t tid, enum func_metric m, uns
 	sum_events(p, EV_FUNC, (int)m, tid, t0, t1, out);
 }
 
+void probes_span_kernel(const struct probes *p, pid_t tid, int metric, unsigned long long t0,
+			unsigned long long t1, struct span_kernel *k)
+{
+	struct kernel_time kt;
+
+	memset(k, 0, sizeof(*k));
+	if (!probes_active(p) || !t0 || t1 < t0)
+		return;
+	probes_kernel_time(p, tid, t0, t1, &kt);
+	k->has_kernel = true;
+	k->kernel_ns = kt.ns;
+	k->calls = kt.calls;
+	if (metric < 0 || p->plan.func[metric].source == SOURCE_NONE)
+		return;
+	probes_func_time(p, tid, metric, t0, t1, &kt);
+	k->has_func = true;
+	k->func_ns = kt.ns;
+	k->func = p->plan.func[metric].target;
+}
+
+bool probes_active(const struct probes *p)
+{
+	return p && p->sys;
+}
+
 void probes_close(struct probes *p)
 {
 	ring_buffer__free(p->rb);

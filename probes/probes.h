@@ -68,6 +68,16 @@ struct kernel_time {
 	unsigned calls; /* syscalls (or function calls) that fell inside the span */
 };
 
+/* The kernel's view of one wall-clock span (probes_span_kernel()). */
+struct span_kernel {
+	bool has_kernel; /* the syscall probes saw this span */
+	bool has_func; /* a function-level probe covers it */
+	unsigned long long kernel_ns; /* its thread's syscall time inside the span */
+	unsigned long long func_ns; /* the probed function's time inside the span */
+	unsigned calls; /* syscalls counted in kernel_ns */
+	const char *func; /* the probed function, or NULL */
+};
+
 int probe_mode_parse(const char *s, enum probe_mode *mode, struct bb_error *err);
 const char *probe_mode_name(enum probe_mode mode);
 const char *probe_source_name(enum probe_source source);
@@ -94,6 +104,13 @@ void probes_kernel_time(const struct probes *p, pid_t tid, unsigned long long t0
 /* Sums the calls of one probed function by tid wholly inside [t0, t1]. */
 void probes_func_time(const struct probes *p, pid_t tid, enum func_metric m, unsigned long long t0,
 		      unsigned long long t1, struct kernel_time *out);
+/* tid's syscalls wholly inside [t0, t1] and the time of function metric (-1: none) in the same
+ * window, into k. Leaves k zeroed when the probes are off or the span is empty. */
+void probes_span_kernel(const struct probes *p, pid_t tid, int metric, unsigned long long t0,
+			unsigned long long t1, struct span_kernel *k);
+/* Whether the probes are loaded (PROBE_MODE_OFF loads none). Paused probes count: they are
+ * loaded, and what they collected before the pause is still there. */
+bool probes_active(const struct probes *p);
 /* Detaches and unloads everything; safe on a zeroed or failed session. */
 void probes_close(struct probes *p);
 

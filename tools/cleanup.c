@@ -8,7 +8,7 @@
 #include "builtin.h"
 #include "harness/cgroup.h"
 #include "common/fsutil.h"
-#include "image/import_leftovers.h"
+#include "image/image_leftovers.h"
 #include "harness/leftovers.h"
 #include "harness/session.h"
 
@@ -137,8 +137,7 @@ int cmd_cleanup(int argc, char **argv)
 	if (leftovers_remove(SESSION_DEFAULT_WORK_ROOT, dry, &found, &err) ||
 	    leftovers_remove("/tmp", dry, &found, &err) ||
 	    (work && leftovers_remove(work, dry, &found, &err)) ||
-	    leftovers_remove(cache, dry, &found, &err) ||
-	    import_leftovers_remove(dry, &found, &err))
+	    leftovers_remove(cache, dry, &found, &err) || image_leftovers_remove(dry, &found, &err))
 		goto fail;
 	if (!dry) {
 		if (cgroup_layout_detect(&layout, &err) ||

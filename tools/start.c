@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "probes/annotate.h"
 #include "builtin.h"
 #include "harness/container.h"
 #include "probes/feature_probe.h"
@@ -529,7 +528,7 @@ int cmd_start(int argc, char **argv)
 	if ((e = container_run(&o.spec, &res, &err)))
 		goto fail;
 	probes_drain(&probes);
-	probes_annotate(&probes, getpid(), &res);
+	container_annotate(&probes, getpid(), &res);
 	if (res.child_error[0]) {
 		bb_err(&err, EIO, "the container failed before its agent ran: %s", res.child_error);
 		goto fail;

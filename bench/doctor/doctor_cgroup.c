@@ -1,6 +1,7 @@
 /* The cgroup section of `boxbench doctor`: the mode; for memory, cpu and pids the hierarchy each
  * is on and whether a group there really takes a limit and a process; and CLONE_INTO_CGROUP. */
 #include "doctor.h"
+#include "common/sys.h"
 #include "harness/cgroup.h"
 
 #include <errno.h>
@@ -12,18 +13,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifndef SYS_clone3
-#define SYS_clone3 435
-#endif
-
-/* The kernel's struct clone_args (size version 2, Linux 5.7), spelled out so that old
- * <linux/sched.h> headers, or their clash with glibc's <sched.h>, do not matter. */
-struct clone3_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
-	uint64_t set_tid, set_tid_size, cgroup;
-};
-#define CLONE_INTO_CGROUP_FLAG 0x200000000ULL
 
 #define GROUP "cgroup"
 
@@ -46,7 +35,7 @@ static void parked_child(int read_fd)
 /* Forks (cgroup_fd < 0) or clone3s into a cgroup a parked child. */
 static int park_child(struct parked *p, int cgroup_fd, struct bb_error *err)
 {
-	struct clone3_args args = { .flags = CLONE_INTO_CGROUP_FLAG, .exit_signal = SIGCHLD };
+	struct bb_clone_args args = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
 	int fds[2], e;
 
 	p->pid = -1;
@@ -55,7 +44,7 @@ static int park_child(struct parked *p, int cgroup_fd, struct bb_error *err)
 		return bb_err(err, errno, "cannot make a pipe: %s", errno_name(errno));
 	if (cgroup_fd >= 0) {
 		args.cgroup = (uint64_t)cgroup_fd;
-		p->pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+		p->pid = bb_clone3(&args, sizeof(args));
 	} else {
 		p->pid = fork();
 	}

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "storage/backing_fs.h"
+#include "storage/erofs_image.h"
 #include "common/fsutil.h"
 #include "storage/loopdev.h"
 #include "common/spawn.h"

@@ -1,6 +1,6 @@
 /* The front of the cgroup layer: runs, container groups and leftover cleanup, each operation sent
- * to the v1 or v2 side per hierarchy; plus the file helpers both sides share. See cgroup.h. */
-#include "cgroup.h"
+ * to the v1 or v2 side per hierarchy (the helpers they share are cgroup_util.c's). See cgroup.h. */
+#include "cgroup_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -10,8 +10,9 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "common/sys.h"
 
 /* The option a user drops when a controller is missing; the harness's names for the limits. */
 static const char *const limit_options[CGROUP_NR_CTRLS] = {
@@ -19,159 +20,6 @@ static const char *const limit_options[CGROUP_NR_CTRLS] = {
 	[CGROUP_CPU] = "--cpu-max",
 	[CGROUP_PIDS] = "--pids-max",
 };
-
-long long cgroup_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-void cgroup_sleep_ms(int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-/* Why a cgroup file refused, and what to do, for the message's parenthesis. */
-static const char *cgroup_hint(const char *file, int e)
-{
-	if (e == EACCES || e == EPERM)
-		return "boxbench needs root with CAP_SYS_ADMIN over this cgroup tree; run it as "
-		       "root";
-	if (e == EROFS)
-		return "the cgroup file system is mounted read-only, as in most containers; run "
-		       "boxbench on the host";
-	if (!strcmp(file, "cgroup.subtree_control")) {
-		if (e == EBUSY)
-			return "the group has processes of its own, and v2 gives controllers only "
-			       "to groups without them; move those processes into a child group";
-		if (e == ENOENT)
-			return "the controller is not in the group's cgroup.controllers: its "
-			       "parent does not delegate it";
-		if (e == EINVAL)
-			return "for cpu: realtime tasks outside the root group block it while "
-			       "CONFIG_RT_GROUP_SCHED is on";
-	}
-	if (!strcmp(file, "cgroup.procs")) {
-		if (e == ESRCH)
-			return "the process is gone";
-		if (e == EBUSY || e == EOPNOTSUPP)
-			return "v2 puts processes only in groups that give no controller to groups "
-			       "below (no internal processes)";
-		if (e == ENOSPC)
-			return "a v1 cpuset group needs cpuset.cpus and cpuset.mems set first";
-	}
-	if (!strncmp(file, "memory.", 7) && e == EBUSY)
-		return "the group already uses more than the new limit and the kernel cannot "
-		       "reclaim it; raise the limit or set it before attaching";
-	if (!strcmp(file, "memory.memsw.limit_in_bytes") && e == EINVAL)
-		return "it must be at least memory.limit_in_bytes";
-	if (!strncmp(file, "cpu.", 4) && e == EINVAL)
-		return "the quota must be at least 1000 us, the period 1000..1000000 us, and both "
-		       "within the parent's";
-	if (e == ENOENT)
-		return "the file is missing: the controller is not enabled for this group";
-	if (e == ENODEV)
-		return "the group was removed meanwhile";
-	return strerror(e);
-}
-
-int cgroup_write_at(int dirfd, const char *dir, const char *file, const char *value,
-		    const char *what, struct bb_error *err)
-{
-	size_t len = strlen(value);
-	ssize_t n;
-	int fd, e;
-
-	fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC);
-	if (fd < 0) {
-		e = errno;
-		goto fail;
-	}
-	n = write(fd, value, len);
-	e = n < 0 ? errno : EIO;
-	close(fd);
-	if (n == (ssize_t)len)
-		return 0;
-fail:
-	return bb_err(err, e, "cannot %s: %s/%s: %s (%s)", what, dir, file, errno_name(e),
-		      cgroup_hint(file, e));
-}
-
-long cgroup_read_at(int dirfd, const char *dir, const char *file, char *buf, size_t len,
-		    struct bb_error *err)
-{
-	size_t got = 0;
-	ssize_t n;
-	int fd, e;
-
-	fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		e = errno;
-		return bb_err(err, e, "cannot read %s/%s: %s (%s)", dir, file, errno_name(e),
-			      cgroup_hint(file, e));
-	}
-	while (got + 1 < len && (n = read(fd, buf + got, len - 1 - got)) != 0) {
-		if (n < 0) {
-			e = errno;
-			close(fd);
-			return bb_err(err, e, "cannot read %s/%s: %s", dir, file, errno_name(e));
-		}
-		got += n;
-	}
-	close(fd);
-	buf[got] = '\0';
-	return (long)got;
-}
-
-int cgroup_keyed_value(const char *text, const char *key, unsigned long long *val)
-{
-	size_t n = strlen(key);
-
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (!strncmp(p, key, n) && p[n] == ' ')
-			return sscanf(p + n + 1, "%llu", val) == 1 ? 0 : -EINVAL;
-	return -ENOENT;
-}
-
-bool cgroup_file_exists(int dirfd, const char *file)
-{
-	return faccessat(dirfd, file, F_OK, 0) == 0;
-}
-
-bool cgroup_words_have(const char *words, const char *tok)
-{
-	size_t n = strlen(tok);
-
-	for (const char *p = words; (p = strstr(p, tok)); p += n)
-		if ((p == words || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
-			return true;
-	return false;
-}
-
-long cgroup_read_pids(int dirfd, const char *dir, pid_t *pids, size_t max, struct bb_error *err)
-{
-	size_t n = 0;
-	FILE *f;
-	int fd, pid;
-
-	fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || !(f = fdopen(fd, "r"))) {
-		int e = errno;
-
-		if (fd >= 0)
-			close(fd);
-		return bb_err(err, e, "cannot read %s/cgroup.procs: %s", dir, errno_name(e));
-	}
-	while (n < max && fscanf(f, "%d", &pid) == 1)
-		pids[n++] = pid;
-	fclose(f);
-	return (long)n;
-}
 
 static const char *mkdir_hint(int e)
 {
@@ -204,7 +52,7 @@ static int join_path(char *out, const char *dir, const char *name, struct bb_err
  * the group (a dying process between exit and its cgroup unlink). */
 static int rmdir_settled(int parent_fd, const char *name, const char *path, struct bb_error *err)
 {
-	long long deadline = cgroup_now_ms() + CGROUP_EMPTY_TIMEOUT_MS;
+	long long deadline = clock_ms() + CGROUP_EMPTY_TIMEOUT_MS;
 	int delay = 1;
 
 	while (unlinkat(parent_fd, name, AT_REMOVEDIR) < 0) {
@@ -212,12 +60,12 @@ static int rmdir_settled(int parent_fd, const char *name, const char *path, stru
 
 		if (e == ENOENT)
 			return 0;
-		if (e != EBUSY || cgroup_now_ms() > deadline)
+		if (e != EBUSY || clock_ms() > deadline)
 			return bb_err(err, e, "cannot remove cgroup %s: %s (%s)", path,
 				      errno_name(e),
 				      e == EBUSY ? "still populated after its tasks were killed"
 						 : strerror(e));
-		cgroup_sleep_ms(delay);
+		sleep_ms(delay);
 		delay = delay < 32 ? delay * 2 : delay;
 	}
 	return 0;
@@ -266,7 +114,7 @@ static int remove_group(int parent_fd, const char *parent, const char *name, boo
 				goto out;
 		}
 	} while (found);
-	ret = v2 ? cgroup_v2_empty(dirfd(d), path, err) : cgroup_v1_empty(dirfd(d), path, err);
+	ret = v2 ? cgroup_v2_empty(dirfd(d), path, err) : cgroup_kill_listed(dirfd(d), path, err);
 	if (ret)
 		goto out;
 	ret = rmdir_settled(parent_fd, name, path, err);

@@ -1,5 +1,6 @@
 /* The harness's cgroups: where each controller lives (cgroup_mode.c), the v1 and v2 file formats
- * (cgroup_v1.c, cgroup_v2.c), and the front that picks a hierarchy per controller (cgroup.c). */
+ * (cgroup_v1.c, cgroup_v2.c), and the front that picks a hierarchy per controller (cgroup.c).
+ * This is their API; what the files share among themselves is in cgroup_internal.h. */
 #ifndef BOXBENCH_CGROUP_H
 #define BOXBENCH_CGROUP_H
 
@@ -139,42 +140,10 @@ int cgroup_destroy(struct cgroup *cg, struct bb_error *err);
  * hierarchy. */
 int cgroup_cleanup_leftovers(const struct cgroup_layout *l, int *removed, struct bb_error *err);
 
-/* Between the cgroup*.c files only. */
-
 /* How long emptying a group may take before it is reported stuck. */
 #define CGROUP_EMPTY_TIMEOUT_MS 5000
 
-/* Writes value to dir/file; on failure "cannot <what>: <dir>/<file>: <ERRNO> (<why; fix>)". */
-int cgroup_write_at(int dirfd, const char *dir, const char *file, const char *value,
-		    const char *what, struct bb_error *err);
-/* Reads dir/file NUL-terminated into buf; returns the length or a negative errno. */
-long cgroup_read_at(int dirfd, const char *dir, const char *file, char *buf, size_t len,
-		    struct bb_error *err);
-/* The number after "key " on a line of a flat-keyed file (cgroup.events, memory.events). */
-int cgroup_keyed_value(const char *text, const char *key, unsigned long long *val);
-bool cgroup_file_exists(int dirfd, const char *file);
-/* Whether a space-separated list (cgroup.controllers) holds tok as a whole word. */
-bool cgroup_words_have(const char *words, const char *tok);
-/* Up to max pids from dir/cgroup.procs; returns how many or a negative errno. */
+/* Up to max pids from dir/cgroup.procs (dirfd is dir); returns how many or a negative errno. */
 long cgroup_read_pids(int dirfd, const char *dir, pid_t *pids, size_t max, struct bb_error *err);
-long long cgroup_now_ms(void);
-void cgroup_sleep_ms(int ms);
-
-int cgroup_v1_set_limit(int dirfd, const char *dir, enum cgroup_ctrl c,
-			const struct cgroup_limits *lim, struct bb_error *err);
-int cgroup_v1_oom_killed(int dirfd, const char *dir, bool *killed, struct bb_error *err);
-/* SIGKILLs each task listed in cgroup.procs until none is left; for v1 and for v2 without
- * cgroup.kill. Never signals boxbench itself: that is EBUSY. */
-int cgroup_v1_empty(int dirfd, const char *dir, struct bb_error *err);
-
-/* Enables ctrls in dir's cgroup.subtree_control; *enabled gets those that were not on before. */
-int cgroup_v2_enable(int dirfd, const char *dir, unsigned ctrls, unsigned *enabled,
-		     struct bb_error *err);
-int cgroup_v2_disable(int dirfd, const char *dir, unsigned ctrls, struct bb_error *err);
-int cgroup_v2_set_limit(int dirfd, const char *dir, enum cgroup_ctrl c,
-			const struct cgroup_limits *lim, struct bb_error *err);
-int cgroup_v2_oom_killed(int dirfd, const char *dir, bool *killed, struct bb_error *err);
-/* cgroup.kill, then waits for cgroup.events to say "populated 0". */
-int cgroup_v2_empty(int dirfd, const char *dir, struct bb_error *err);
 
 #endif

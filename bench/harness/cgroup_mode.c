@@ -1,6 +1,6 @@
 /* The host's cgroup mode and the hierarchy each of memory, cpu and pids lives on, read from
  * statfs magics, /proc/self/mountinfo and the v2 root's cgroup.controllers: see cgroup.h. */
-#include "cgroup.h"
+#include "cgroup_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,12 +1,14 @@
 /* cgroup v2: one tree, controllers handed down through cgroup.subtree_control, limits in
  * memory.max / cpu.max / pids.max, and cgroup.kill. Called by the front in cgroup.c. */
-#include "cgroup.h"
+#include "cgroup_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <unistd.h>
+
+#include "common/sys.h"
 
 int cgroup_v2_enable(int dirfd, const char *dir, unsigned ctrls, unsigned *enabled,
 		     struct bb_error *err)
@@ -88,20 +90,7 @@ int cgroup_v2_set_limit(int dirfd, const char *dir, enum cgroup_ctrl c,
 
 int cgroup_v2_oom_killed(int dirfd, const char *dir, bool *killed, struct bb_error *err)
 {
-	unsigned long long n;
-	char buf[256];
-	long len;
-
-	len = cgroup_read_at(dirfd, dir, "memory.events", buf, sizeof(buf), err);
-	if (len < 0)
-		return (int)len;
-	if (cgroup_keyed_value(buf, "oom_kill", &n))
-		return bb_err(err, EOPNOTSUPP,
-			      "cannot tell OOM kills: %s/memory.events has no "
-			      "oom_kill line",
-			      dir);
-	*killed = n > 0;
-	return 0;
+	return cgroup_oom_killed_at(dirfd, dir, "memory.events", "", killed, err);
 }
 
 /* Reads "populated" from an open cgroup.events: 1, 0, or a negative errno. */
@@ -123,13 +112,13 @@ static int populated(int fd, const char *dir, struct bb_error *err)
 
 int cgroup_v2_empty(int dirfd, const char *dir, struct bb_error *err)
 {
-	long long deadline = cgroup_now_ms() + CGROUP_EMPTY_TIMEOUT_MS, left;
+	long long deadline = clock_ms() + CGROUP_EMPTY_TIMEOUT_MS, left;
 	pid_t pids[64];
 	int fd, ret;
 	long n;
 
 	if (!cgroup_file_exists(dirfd, "cgroup.kill")) /* before 5.14 */
-		return cgroup_v1_empty(dirfd, dir, err);
+		return cgroup_kill_listed(dirfd, dir, err);
 	fd = openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return bb_err(err, errno, "cannot open %s/cgroup.events: %s", dir,
@@ -156,7 +145,7 @@ int cgroup_v2_empty(int dirfd, const char *dir, struct bb_error *err)
 	while ((ret = populated(fd, dir, err)) > 0) {
 		struct pollfd p = { .fd = fd, .events = POLLPRI };
 
-		left = deadline - cgroup_now_ms();
+		left = deadline - clock_ms();
 		if (left <= 0) {
 			ret = bb_err(
 				err, EBUSY,

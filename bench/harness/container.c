@@ -5,8 +5,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <linux/sched.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +24,7 @@
 #include "common/fsutil.h"
 #include "rootfs_mountpoints.h"
 #include "common/stop.h"
+#include "common/sys.h"
 
 #define CHILD_FAILED 125
 #define ID_MAP_RANGE 65536
@@ -38,14 +39,6 @@ static const char *const phase_names[PHASE_MAX] = {
 const char *phase_name(enum phase p)
 {
 	return p < PHASE_MAX ? phase_names[p] : "unknown";
-}
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
 }
 
 int container_open_agent(struct bb_error *err)
@@ -127,7 +120,7 @@ static void child_say(int fd, const char *fmt, ...)
 
 static void child_phase(int fd, enum phase p, unsigned long long start)
 {
-	child_say(fd, "phase %s %llu %llu\n", phase_name(p), start, now_ns());
+	child_say(fd, "phase %s %llu %llu\n", phase_name(p), start, clock_ns());
 }
 
 static __attribute__((noreturn)) void child_fail(int fd, int e, const char *msg)
@@ -179,7 +172,7 @@ static __attribute__((noreturn)) void child_main(struct child_ctx *c)
 	}
 	close(c->sync_fd);
 
-	t = now_ns();
+	t = clock_ns();
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		child_fail(c->report_fd, errno, "cannot make the container's mounts private");
 	if (spec->driver->driver->mount(spec->driver, c->rfs, &err) < 0)
@@ -188,13 +181,13 @@ static __attribute__((noreturn)) void child_main(struct child_ctx *c)
 
 	/* /proc goes in before pivot_root: in a user namespace the kernel allows a new proc
 	 * only while a fully visible one is still in the mount namespace. */
-	t = now_ns();
+	t = clock_ns();
 	snprintf(procdir, sizeof(procdir), "%s/proc", c->rfs->merged);
 	if (mount("proc", procdir, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		child_fail(c->report_fd, errno, "cannot mount /proc in the container");
 	child_phase(c->report_fd, PHASE_PROC, t);
 
-	t = now_ns();
+	t = clock_ns();
 	if (chdir(c->rfs->merged) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
 	    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
 		child_fail(c->report_fd, errno, "cannot pivot_root into the container's root");
@@ -217,7 +210,7 @@ static __attribute__((noreturn)) void child_main(struct child_ctx *c)
 	for (size_t i = 0; spec->ops && spec->ops[i] && n < 255; i++)
 		argv[n++] = spec->ops[i];
 	argv[n] = NULL;
-	child_say(c->report_fd, "exec-start %llu\n", now_ns());
+	child_say(c->report_fd, "exec-start %llu\n", clock_ns());
 	syscall(SYS_execveat, spec->agent_fd, "", argv, envp, AT_EMPTY_PATH);
 	child_fail(c->report_fd, errno, "cannot execute the agent in the container");
 }
@@ -331,7 +324,7 @@ static int read_reports(int fd, struct container_result *res, unsigned long long
 int container_run(const struct container_spec *spec, struct container_result *res,
 		  struct bb_error *err)
 {
-	struct clone_args args = { .exit_signal = SIGCHLD };
+	struct bb_clone_args args = { .exit_signal = SIGCHLD };
 	int report[2] = { -1, -1 }, sync[2] = { -1, -1 }, status, e = 0, cgfd = -1;
 	unsigned long long t, agent_done = 0;
 	struct cgroup cg = { 0 };
@@ -356,12 +349,12 @@ int container_run(const struct container_spec *spec, struct container_result *re
 		goto out;
 
 	if (spec->cgroups) {
-		t = now_ns();
+		t = clock_ns();
 		e = cgroup_create(&cg, spec->cgroups, spec->name, &spec->limits, err);
 		if (e)
 			goto out;
 		have_cg = true;
-		res->phase[PHASE_CGROUP] = (struct phase_span){ t, now_ns() };
+		res->phase[PHASE_CGROUP] = (struct phase_span){ t, clock_ns() };
 		cgfd = cgroup_v2_dirfd(&cg);
 		res->cgroup_id = cgroup_v2_id(&cg);
 	}
@@ -379,8 +372,8 @@ int container_run(const struct container_spec *spec, struct container_result *re
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (unsigned long long)cgfd;
 	}
-	t = now_ns();
-	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	t = clock_ns();
+	pid = bb_clone3(&args, sizeof(args));
 	if (pid == 0) {
 		struct child_ctx c = { spec, &rfs, report[1], sync[0] };
 
@@ -395,7 +388,7 @@ int container_run(const struct container_spec *spec, struct container_result *re
 			   (unsigned long long)args.flags, errno_name(errno));
 		goto out;
 	}
-	res->phase[PHASE_CLONE] = (struct phase_span){ t, now_ns() };
+	res->phase[PHASE_CLONE] = (struct phase_span){ t, clock_ns() };
 	res->pid = pid;
 	res->into_cgroup = cgfd >= 0;
 	close(report[1]);
@@ -404,16 +397,16 @@ int container_run(const struct container_spec *spec, struct container_result *re
 	sync[0] = -1;
 
 	if (spec->userns) {
-		t = now_ns();
+		t = clock_ns();
 		if ((e = write_id_maps(pid, spec->uid_base, err)))
 			goto kill;
-		res->phase[PHASE_IDMAP] = (struct phase_span){ t, now_ns() };
+		res->phase[PHASE_IDMAP] = (struct phase_span){ t, clock_ns() };
 	}
 	if (have_cg && !res->into_cgroup) {
-		t = now_ns();
+		t = clock_ns();
 		if ((e = cgroup_attach(&cg, pid, err)))
 			goto kill;
-		res->phase[PHASE_ATTACH] = (struct phase_span){ t, now_ns() };
+		res->phase[PHASE_ATTACH] = (struct phase_span){ t, clock_ns() };
 	}
 	/* sync[1] stays open until the child is reaped: the child checks it (harness_gone). */
 	if (write(sync[1], "g", 1) != 1) {
@@ -434,7 +427,7 @@ int container_run(const struct container_spec *spec, struct container_result *re
 	/* An agent that was killed never said "done": its exit phase starts at its last op. */
 	if (!agent_done && res->n_ops)
 		agent_done = res->ops[res->n_ops - 1].end;
-	res->phase[PHASE_EXIT] = (struct phase_span){ agent_done, now_ns() };
+	res->phase[PHASE_EXIT] = (struct phase_span){ agent_done, clock_ns() };
 	pid = -1;
 	if (WIFEXITED(status))
 		res->exit_status = WEXITSTATUS(status);
@@ -454,7 +447,7 @@ kill:
 	pid = -1;
 teardown:
 out:
-	t = now_ns();
+	t = clock_ns();
 	for (int i = 0; i < 2; i++) {
 		if (report[i] >= 0)
 			close(report[i]);
@@ -473,7 +466,7 @@ out:
 		if (spec->driver->driver->release(spec->driver, &rfs, &rerr) < 0 && !e)
 			e = bb_err(err, rerr.code, "%s", rerr.msg);
 	}
-	res->phase[PHASE_TEARDOWN] = (struct phase_span){ t, now_ns() };
+	res->phase[PHASE_TEARDOWN] = (struct phase_span){ t, clock_ns() };
 	return e;
 }
 

@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "storage/driver.h"
 #include "common/error.h"
+#include "probes/probes.h"
 #include "storage/layer_stack.h"
 
 enum phase {
@@ -52,16 +53,6 @@ struct container_spec {
 	const char *name; /* the cgroup's name below the run's parent */
 	int agent_fd; /* an fd of the agent binary (see container_open_agent) */
 	char *const *ops; /* the agent's operations (protocol.h), NULL-terminated */
-};
-
-/* In-kernel time of a span, filled by the probes when they ran (probes_annotate). */
-struct span_kernel {
-	bool has_kernel; /* the syscall probes saw this span */
-	bool has_func; /* a function-level probe covers it */
-	unsigned long long kernel_ns; /* its thread's syscall time inside the span */
-	unsigned long long func_ns; /* the probed function's time inside the span */
-	unsigned calls; /* syscalls counted in kernel_ns */
-	const char *func; /* the probed function, or NULL */
 };
 
 struct agent_op {
@@ -106,6 +97,12 @@ int container_run(const struct container_spec *spec, struct container_result *re
 void container_result_free(struct container_result *res);
 
 const char *phase_name(enum phase p);
+
+/* Puts the kernel's view beside the harness's (container_annotate.c): for each phase and each
+ * agent operation, the time its thread spent in syscalls and in the kernel function that does
+ * the work, from the events p collected. harness: the tid that ran the harness's side of the
+ * start (clone3, cgroup writes). Leaves the spans zeroed when the probes are off. */
+void container_annotate(const struct probes *p, pid_t harness, struct container_result *r);
 const struct agent_op *container_find_op(const struct container_result *res, const char *name);
 
 #endif

@@ -62,17 +62,6 @@ static bool pid_alive(int pid)
 	return state != 'Z' && state != 'X' && !(flags & PF_EXITING);
 }
 
-int leftover_list_add(struct leftover_list *l, const char *path)
-{
-	char(*grown)[512] = realloc(l->paths, (l->n + 1) * sizeof(*grown));
-
-	if (!grown)
-		return -ENOMEM;
-	l->paths = grown;
-	snprintf(l->paths[l->n++], sizeof(l->paths[0]), "%s", path);
-	return 0;
-}
-
 int leftovers_remove(const char *dir, bool dry_run, struct leftover_list *found,
 		     struct bb_error *err)
 {
@@ -98,13 +87,6 @@ int leftovers_remove(const char *dir, bool dry_run, struct leftover_list *found,
 	}
 	closedir(d);
 	return e;
-}
-
-void leftover_list_free(struct leftover_list *l)
-{
-	free(l->paths);
-	l->paths = NULL;
-	l->n = 0;
 }
 
 /* ---- loop devices -------------------------------------------------------------------- */

@@ -10,11 +10,7 @@
 #include <stddef.h>
 
 #include "common/error.h"
-
-struct leftover_list {
-	char (*paths)[512];
-	size_t n;
-};
+#include "common/leftover_list.h"
 
 /* The pid a leftover's name carries, or -1 if the name is not one of boxbench's. */
 int leftover_pid(const char *name);
@@ -23,9 +19,6 @@ int leftover_pid(const char *name);
  * found is appended to found. A dir that does not exist holds no leftovers. */
 int leftovers_remove(const char *dir, bool dry_run, struct leftover_list *found,
 		     struct bb_error *err);
-/* Appends path (cut at 511 bytes); -ENOMEM. */
-int leftover_list_add(struct leftover_list *l, const char *path);
-void leftover_list_free(struct leftover_list *l);
 
 /* A dead run's loop device, and what became of it. */
 struct leftover_loop {

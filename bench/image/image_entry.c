@@ -300,19 +300,14 @@ int unpack_symlink(struct unpacker *u, struct archive_entry *e, int pfd, const c
 int unpack_link_target(struct unpacker *u, const char *link, char *tpath, size_t len,
 		       struct node **t)
 {
-	char name[PATH_MAX], dir[PATH_MAX];
-	const char *base;
-	int r = unpack_clean_path(u, link, "its hard link target", name, sizeof(name));
+	struct unpack_place pl;
+	/* The target's directory as the image has it, like the entry's own; its last component
+	 * is the link's to point at, symlink or not. */
+	int r = unpack_place(u, link, "its hard link target", &pl);
 
 	if (r)
 		return r;
-	/* The target's directory as the image has it, like the entry's own (see
-	 * unpack_resolve_dir()); its last component is the link's to point at, symlink or not. */
-	base = unpack_split_base(name);
-	r = unpack_resolve_dir(u, name, dir, sizeof(dir));
-	if (r)
-		return r;
-	if ((size_t)snprintf(tpath, len, "%s%s%s", dir, *dir ? "/" : "", base) >= len)
+	if ((size_t)snprintf(tpath, len, "%s", pl.path) >= len)
 		return unpack_refuse(u, UNPACK_INVALID, ENAMETOOLONG,
 				     "its hard link target '%.200s' is too long", link);
 	*t = node_get(u, tpath);

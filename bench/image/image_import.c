@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/atomic_file.h"
+#include "common/sys.h"
 #include "image_marker.h"
 #include "image_source.h"
 #include "image_unpack.h"
@@ -624,19 +625,11 @@ static int write_image_json(struct importer *im, json_t *doc)
 	return 0;
 }
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 int image_import(const struct image_import_opts *o, struct image_import_result *res,
 		 struct bb_error *err)
 {
 	struct importer im = { .o = o, .err = err };
-	long long start = now_ns();
+	long long start = (long long)clock_ns();
 	json_t *doc = NULL;
 	bool started = false;
 	int r;
@@ -680,7 +673,7 @@ out:
 		res->image = doc;
 	res->failure = r ? im.failure : IMPORT_OK;
 	res->total_bytes = im.bytes;
-	res->elapsed_ns = now_ns() - start;
+	res->elapsed_ns = (long long)clock_ns() - start;
 	for (size_t i = 0; im.layers && i < im.src.n_layers; i++)
 		unpack_stats_release(&im.layers[i].st);
 	image_source_free(&im.src);

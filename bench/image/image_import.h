@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #include "common/error.h"
-#include "storage/layer_stack.h" /* enum whiteout_form */
+#include "storage/ovl_marks.h" /* enum whiteout_form */
 
 #define IMAGE_JSON_VERSION	1
 #define IMAGE_DEFAULT_MAX_BYTES (16ULL << 30)

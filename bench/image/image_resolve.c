@@ -171,6 +171,25 @@ int unpack_resolve_dir(struct unpacker *u, const char *dir, char *out, size_t le
 	return 0;
 }
 
+int unpack_place(struct unpacker *u, const char *name, const char *what, struct unpack_place *pl)
+{
+	int r = unpack_clean_path(u, name, what, pl->clean, sizeof(pl->clean));
+
+	if (r)
+		return r;
+	pl->base = unpack_split_base(pl->clean);
+	r = unpack_resolve_dir(u, pl->clean, pl->dir, sizeof(pl->dir));
+	if (r)
+		return r;
+	if ((size_t)snprintf(pl->path, sizeof(pl->path), "%s%s%s", pl->dir, *pl->dir ? "/" : "",
+			     pl->base) >= sizeof(pl->path))
+		return unpack_refuse(u, UNPACK_INVALID, ENAMETOOLONG,
+				     "%s, through the symlinks of the layers below, is longer than "
+				     "%d bytes",
+				     what, PATH_MAX);
+	return 0;
+}
+
 enum climb { STAYS, CLIMBS_OUT, UNCHECKABLE };
 
 /* Follows the symlink at path (target) as the kernel would, through every symlink the image

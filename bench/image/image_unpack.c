@@ -14,7 +14,6 @@
 #include <ftw.h>
 #include <limits.h>
 #include <search.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,46 +23,22 @@
 
 #include "common/fsutil.h"
 
-int unpack_refuse(struct unpacker *u, enum unpack_failure kind, int code, const char *fmt, ...)
-{
-	char why[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	u->st->failure = kind;
-	return bb_err(u->err, code, "entry '%.200s': %s", u->entry ? u->entry : "", why);
-}
-
-int unpack_io_error(struct unpacker *u, const char *what, int code)
-{
-	return unpack_refuse(u, UNPACK_IO, code, "%s: %s", what, errno_name(code));
-}
-
 static int unpack_entry(struct unpacker *u, struct archive *a, struct archive_entry *e)
 {
-	char name[PATH_MAX], dir[PATH_MAX], path[PATH_MAX], tpath[PATH_MAX];
-	const char *base, *link = archive_entry_hardlink(e);
+	const char *link = archive_entry_hardlink(e), *base, *dir, *path;
 	mode_t type = archive_entry_filetype(e);
 	struct node *target, *old;
+	struct unpack_place pl;
+	char tpath[PATH_MAX];
 	bool was_whiteout;
 	int pfd, r;
 
-	r = unpack_clean_path(u, u->entry, "path", name, sizeof(name));
+	r = unpack_place(u, u->entry, "path", &pl);
 	if (r)
 		return r;
-	base = unpack_split_base(name);
-	r = unpack_resolve_dir(u, name, dir, sizeof(dir));
-	if (r)
-		return r;
-	if ((size_t)snprintf(path, sizeof(path), "%s%s%s", dir, *dir ? "/" : "", base) >=
-	    sizeof(path))
-		return unpack_refuse(
-			u, UNPACK_INVALID, ENAMETOOLONG,
-			"its path, through the symlinks of the layers below, is longer "
-			"than %d bytes",
-			PATH_MAX);
+	base = pl.base;
+	dir = pl.dir;
+	path = pl.path;
 
 	if (!strncmp(base, ".wh.", 4)) {
 		if (!strcmp(base, ".wh..wh..opq"))

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 
 #include "common/error.h"
-#include "storage/layer_stack.h" /* enum whiteout_form */
+#include "storage/ovl_marks.h" /* enum whiteout_form */
 
 struct archive;
 

@@ -1,9 +1,11 @@
 /* What the files unpacking one layer share (image_unpack.c, image_nodes.c, image_path.c,
- * image_entry.c, image_whiteout.c, image_settle.c, image_links.c, image_resolve.c); not part
- * of the API in image_unpack.h. */
+ * image_entry.c, image_whiteout.c, image_settle.c, image_links.c, image_resolve.c,
+ * image_unpack_error.c); not part of the API in image_unpack.h. image_unpack.c calls the others,
+ * and they call only each other one way, and image_unpack_error.c. */
 #ifndef BOXBENCH_IMAGE_UNPACK_INTERNAL_H
 #define BOXBENCH_IMAGE_UNPACK_INTERNAL_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -53,7 +55,7 @@ struct node_list {
 	bool oom;
 };
 
-/* image_unpack.c: failing an entry, with the kind of failure in st->failure. */
+/* image_unpack_error.c: failing an entry, with the kind of failure in st->failure. */
 int unpack_refuse(struct unpacker *u, enum unpack_failure kind, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 int unpack_io_error(struct unpacker *u, const char *what, int code);
@@ -98,6 +100,17 @@ int image_links_add_layer(struct unpacker *u, const struct node_list *all, const
 
 /* image_resolve.c: paths as the image resolves them, through the symlinks of its layers. */
 int unpack_resolve_dir(struct unpacker *u, const char *dir, char *out, size_t len);
+
+/* Where an entry's name (or a hard link's target) puts it in the layer. */
+struct unpack_place {
+	char clean[PATH_MAX]; /* the name, cleaned; base points into it */
+	const char *base; /* its last component */
+	char dir[PATH_MAX]; /* its directory through the symlinks of the layers below */
+	char path[PATH_MAX]; /* dir/base */
+};
+/* name cleaned (unpack_clean_path(), what naming it in messages), split, and its directory
+ * resolved (unpack_resolve_dir()) into pl. */
+int unpack_place(struct unpacker *u, const char *name, const char *what, struct unpack_place *pl);
 int unpack_check_links(struct unpacker *u, const struct node_list *all, const bool *hidden,
 		       bool changed);
 

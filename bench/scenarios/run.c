@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probes/annotate.h"
 #include "common/stop.h"
+#include "common/sys.h"
 
 static const struct {
 	const char *name;
@@ -66,15 +66,6 @@ int run_plan(const struct run_ctx *ctx, const char *const *names, size_t n_names
 			      "nothing to run: the scenarios and options chosen "
 			      "give no case");
 	return 0;
-}
-
-static unsigned long long splitmix64(unsigned long long *state)
-{
-	unsigned long long z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
 }
 
 static int add_sample(struct bench_case *c, const struct sample *s)
@@ -138,7 +129,7 @@ int run_execute(struct run_ctx *ctx, struct case_list *cases, run_progress_fn pr
 			case_fail(ctx, c, &e);
 	}
 	/* Set-up (building stacks) makes thousands of syscalls no sample is about. */
-	if (ctx->probes->sys) {
+	if (probes_active(ctx->probes)) {
 		probes_drain(ctx->probes);
 		probes_reset(ctx->probes);
 	}
@@ -180,11 +171,11 @@ int run_execute(struct run_ctx *ctx, struct case_list *cases, run_progress_fn pr
 			case_fail(ctx, c, &e);
 			goto next;
 		}
-		if (ctx->probes->sys) {
+		if (probes_active(ctx->probes)) {
 			probes_drain(ctx->probes);
 			if (span.tid)
-				probes_fill_span(ctx->probes, span.tid, c->func_metric, span.t0,
-						 span.t1, &s.k);
+				probes_span_kernel(ctx->probes, span.tid, c->func_metric, span.t0,
+						   span.t1, &s.k);
 			probes_reset(ctx->probes);
 		}
 		if (c->done_warmup < warm) {

@@ -70,6 +70,15 @@ void case_list_free(struct case_list *l)
 	l->n = l->cap = 0;
 }
 
+void sample_span(struct sample *s, struct timed_span *span, pid_t tid, unsigned long long t0,
+		 unsigned long long t1)
+{
+	span->tid = tid;
+	span->t0 = t0;
+	span->t1 = t1;
+	s->wall_ns = t1 - t0;
+}
+
 void size_name(unsigned long long bytes, char *buf, size_t len)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
@@ -81,14 +90,6 @@ void size_name(unsigned long long bytes, char *buf, size_t len)
 		u++;
 	}
 	snprintf(buf, len, "%llu%s", bytes, units[u]);
-}
-
-unsigned long long clock_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
 }
 
 int run_stack(const struct run_ctx *ctx, const struct layer_stack_params *p,
@@ -149,12 +150,4 @@ size_t run_sizes(const struct run_ctx *ctx, const unsigned long long *quick, siz
 		*out = deflt;
 		return nd;
 	}
-}
-
-const struct scenario *scenario_find(const char *name)
-{
-	for (size_t i = 0; i < n_scenarios; i++)
-		if (!strcmp(scenarios[i]->name, name))
-			return scenarios[i];
-	return NULL;
 }

@@ -15,6 +15,7 @@
 
 #include "harness/container.h"
 #include "common/error.h"
+#include "common/sys.h" /* clock_ns(), the clock of spans */
 #include "probes/probes.h"
 #include "harness/session.h"
 
@@ -117,10 +118,13 @@ void case_param(struct bench_case *c, const char *key, const char *fmt, ...)
 const char *case_value(const struct bench_case *c, const char *key); /* NULL if unset */
 void case_list_free(struct case_list *l);
 
+/* One operation by thread tid over [t0, t1]: the span run.c reads the probes in, and the
+ * sample's wall time. */
+void sample_span(struct sample *s, struct timed_span *span, pid_t tid, unsigned long long t0,
+		 unsigned long long t1);
+
 /* "1MiB", "4KiB", "0B": sizes as case names show them. */
 void size_name(unsigned long long bytes, char *buf, size_t len);
-/* CLOCK_MONOTONIC in ns: the clock of spans, phases and bpf_ktime_get_ns(). */
-unsigned long long clock_ns(void);
 
 /* The stack a case runs on: the --image one (a copy), or the synthetic stack of p, built or
  * taken from the session's cache. */

@@ -17,20 +17,9 @@
 
 #include "scenario.h"
 #include "common/spawn.h"
+#include "common/sys.h"
 
 extern const struct scenario scenario_cgroup;
-
-#ifndef SYS_clone3
-#define SYS_clone3 435
-#endif
-#define CG_CLONE_INTO_CGROUP 0x200000000ULL
-
-/* The kernel's struct clone_args (size version 2, Linux 5.7), spelled out so that old
- * <linux/sched.h> headers, or their clash with glibc's <sched.h>, do not matter. */
-struct cg_clone_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
-	uint64_t set_tid, set_tid_size, cgroup;
-};
 
 enum cg_op { OP_MKDIR, OP_LIMIT, OP_ATTACH, OP_RMDIR, OP_CLONE_INTO, N_OPS };
 
@@ -125,20 +114,20 @@ static int cg_plan(const struct run_ctx *ctx, struct case_list *cases, struct bb
 static int cg_rmdir_settled(int parent_fd, const char *parent, const char *name,
 			    struct bb_error *err)
 {
-	long long deadline = cgroup_now_ms() + CGROUP_EMPTY_TIMEOUT_MS;
+	long long deadline = clock_ms() + CGROUP_EMPTY_TIMEOUT_MS;
 
 	while (unlinkat(parent_fd, name, AT_REMOVEDIR) < 0) {
 		int e = errno;
 
 		if (e == ENOENT)
 			return 0;
-		if (e != EBUSY || cgroup_now_ms() > deadline)
+		if (e != EBUSY || clock_ms() > deadline)
 			return bb_err(err, e, "cannot remove cgroup %s/%s: %s (%s)", parent, name,
 				      errno_name(e),
 				      e == EBUSY ? "a process is still inside; `boxbench cleanup` "
 						   "removes it once boxbench has exited"
 						 : strerror(e));
-		cgroup_sleep_ms(1);
+		sleep_ms(1);
 	}
 	return 0;
 }
@@ -266,13 +255,13 @@ static int cg_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_error *
 static int cg_clone_into(struct cg_state *st, unsigned long long *t0, unsigned long long *t1,
 			 struct bb_error *err)
 {
-	struct cg_clone_args a = { .flags = CG_CLONE_INTO_CGROUP,
+	struct bb_clone_args a = { .flags = CLONE_INTO_CGROUP,
 				   .exit_signal = SIGCHLD,
 				   .cgroup = (uint64_t)st->fd[0] };
 	long pid;
 
 	*t0 = clock_ns();
-	pid = syscall(SYS_clone3, &a, sizeof(a));
+	pid = bb_clone3(&a, sizeof(a));
 	if (pid == 0)
 		_exit(0);
 	*t1 = clock_ns();
@@ -369,10 +358,7 @@ static int cg_iterate(struct run_ctx *ctx, struct bench_case *c, struct sample *
 	snprintf(name, sizeof(name), "case%lu-%lu", st->id, k);
 	if ((e = cg_op(c, k, name, &t0, &t1, err)))
 		return e;
-	span->tid = getpid();
-	span->t0 = t0;
-	span->t1 = t1;
-	s->wall_ns = t1 - t0;
+	sample_span(s, span, getpid(), t0, t1);
 	return 0;
 }
 

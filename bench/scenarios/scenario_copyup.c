@@ -481,10 +481,7 @@ static int copyup_iterate(struct run_ctx *ctx, struct bench_case *c, struct samp
 	 * while the other cases run. */
 	if ((e = ovl_fixture_umount(&st->fx, NULL, err)) || (e = ovl_fixture_wipe(&st->fx, err)))
 		return e;
-	span->tid = getpid();
-	span->t0 = t[0];
-	span->t1 = t[1];
-	s->wall_ns = t[1] - t[0];
+	sample_span(s, span, getpid(), t[0], t[1]);
 	return 0;
 }
 

@@ -25,12 +25,9 @@
 #include "harness/mntns_holder.h"
 #include "scenario.h"
 #include "common/spawn.h"
+#include "common/sys.h"
 
 extern const struct scenario scenario_pivot;
-
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22 /* Linux 5.14; older kernels refuse it and fault as before */
-#endif
 
 enum pivot_method { PIVOT_ROOT, PIVOT_CHROOT, PIVOT_MOVE, N_METHODS };
 
@@ -278,10 +275,7 @@ static int pivot_iterate(struct run_ctx *ctx, struct bench_case *c, struct sampl
 	pivot_reap(pid);
 	if (e)
 		return e;
-	span->tid = pid;
-	span->t0 = m.t0;
-	span->t1 = m.t1;
-	s->wall_ns = m.t1 - m.t0;
+	sample_span(s, span, pid, m.t0, m.t1);
 	return 0;
 }
 

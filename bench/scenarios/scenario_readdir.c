@@ -197,10 +197,7 @@ static int readdir_iterate(struct run_ctx *ctx, struct bench_case *c, struct sam
 	}
 	if (e)
 		return e;
-	span->tid = getpid();
-	span->t0 = t[0];
-	span->t1 = t[1];
-	s->wall_ns = t[1] - t[0];
+	sample_span(s, span, getpid(), t[0], t[1]);
 	return 0;
 }
 

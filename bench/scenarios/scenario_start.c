@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "probes/annotate.h"
 #include "storage/layer_stack.h"
 #include "common/parse.h"
 #include "scenario.h"
@@ -118,9 +117,9 @@ static int start_iterate(struct run_ctx *ctx, struct bench_case *c, struct sampl
 		goto out;
 	}
 	s->wall_ns = r.phase[PHASE_EXEC].end - r.phase[PHASE_CLONE].start;
-	if (ctx->probes->sys && !c->arg[2]) {
+	if (probes_active(ctx->probes) && !c->arg[2]) {
 		probes_drain(ctx->probes);
-		probes_annotate(ctx->probes, getpid(), &r);
+		container_annotate(ctx->probes, getpid(), &r);
 		s->k.has_kernel = true;
 	}
 	for (size_t p = 0; p < N_START_PHASES; p++) {

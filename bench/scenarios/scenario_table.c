@@ -1,6 +1,8 @@
-/* The list of scenarios, in the order `--scenario` and the results list them. Each lives in
- * its own bench/scenario_<name>.c. */
+/* The list of scenarios, in the order `--scenario` and the results list them, and the lookup
+ * by name. Each lives in its own scenarios/scenario_<name>.c. */
 #include "scenario.h"
+
+#include <string.h>
 
 extern const struct scenario scenario_ns;
 extern const struct scenario scenario_cgroup;
@@ -17,3 +19,11 @@ const struct scenario *const scenarios[] = {
 };
 
 const size_t n_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);
+
+const struct scenario *scenario_find(const char *name)
+{
+	for (size_t i = 0; i < n_scenarios; i++)
+		if (!strcmp(scenarios[i]->name, name))
+			return scenarios[i];
+	return NULL;
+}

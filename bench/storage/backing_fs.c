@@ -1,4 +1,4 @@
-/* Backing file systems on loop-mounted sparse images, reflink detection and erofs images: see
+/* Backing file systems on loop-mounted sparse images, and reflink detection: see
  * backing_fs.h. */
 #include "backing_fs.h"
 
@@ -77,7 +77,7 @@ static void one_line(char *s)
 		s[--n] = '\0';
 }
 
-static int run_mkfs(char *const argv[], struct bb_error *err)
+int backing_fs_mkfs(char *const argv[], struct bb_error *err)
 {
 	char out[512];
 	int rc;
@@ -102,11 +102,11 @@ static int mkfs_image(enum backing_fs fs, const char *image, struct bb_error *er
 
 	switch (fs) {
 	case FS_EXT4:
-		return run_mkfs(ext4, err);
+		return backing_fs_mkfs(ext4, err);
 	case FS_XFS:
-		return run_mkfs(xfs, err);
+		return backing_fs_mkfs(xfs, err);
 	case FS_BTRFS:
-		return run_mkfs(btrfs, err);
+		return backing_fs_mkfs(btrfs, err);
 	default:
 		return bb_err(err, EINVAL, "%s has no image to make", backing_fs_name(fs));
 	}
@@ -273,44 +273,5 @@ out:
 		close(src);
 	if (dst >= 0)
 		close(dst);
-	return e;
-}
-
-int erofs_image_mount(const char *src_dir, const char *image_path, const char *mountpoint,
-		      struct bb_error *err)
-{
-	char *const mkfs[] = { "mkfs.erofs", "--quiet", (char *)image_path, (char *)src_dir, NULL };
-	struct loopdev lo = { 0 };
-	int e;
-
-	e = run_mkfs(mkfs, err);
-	if (e)
-		goto out;
-	e = loopdev_attach(&lo, image_path, LOOPDEV_READ_ONLY, err);
-	if (e)
-		goto out;
-	if (mount(lo.path, mountpoint, "erofs", MS_RDONLY, NULL) < 0)
-		e = bb_err(err, errno, "cannot mount %s (erofs image %s) on %s: %s", lo.path,
-			   image_path, mountpoint, errno_name(errno));
-	loopdev_detach(&lo);
-out:
-	if (e)
-		unlink(image_path);
-	return e;
-}
-
-int erofs_image_umount(const char *image_path, const char *mountpoint, struct bb_error *err)
-{
-	int e = 0;
-
-	if (umount2(mountpoint, 0) < 0) {
-		e = errno;
-		umount2(mountpoint, MNT_DETACH);
-		e = bb_err(err, e, "cannot unmount erofs from %s: %s (detached it lazily instead)",
-			   mountpoint, errno_name(e));
-	}
-	if (unlink(image_path) < 0 && errno != ENOENT && !e)
-		e = bb_err(err, errno, "cannot delete the image %s: %s", image_path,
-			   errno_name(errno));
 	return e;
 }

@@ -1,5 +1,6 @@
 /* The file systems the storage drivers are benchmarked on: tmpfs, or a sparse image made with
- * mkfs and loop-mounted (ext4, xfs with reflink, btrfs), plus read-only erofs images. */
+ * mkfs and loop-mounted (ext4, xfs with reflink, btrfs). Read-only erofs images are
+ * erofs_image.h's. */
 #ifndef BOXBENCH_BACKING_FS_H
 #define BOXBENCH_BACKING_FS_H
 
@@ -47,12 +48,7 @@ int backing_fs_umount(struct backing_fs_mount *m, struct bb_error *err);
  * another works): what lets overlayfs copy-up clone instead of copy. */
 int fs_supports_reflink(const char *dir, bool *yes, struct bb_error *err);
 
-/* Builds (or replaces) an erofs image of src_dir at image_path with mkfs.erofs and loop-mounts
- * it read-only on mountpoint. On failure the image is removed and nothing stays mounted. */
-int erofs_image_mount(const char *src_dir, const char *image_path, const char *mountpoint,
-		      struct bb_error *err);
-
-/* Unmounts what erofs_image_mount() mounted and deletes the image. */
-int erofs_image_umount(const char *image_path, const char *mountpoint, struct bb_error *err);
+/* Runs a mkfs tool (argv[0]); when it fails, its output, on one line, is the message. */
+int backing_fs_mkfs(char *const argv[], struct bb_error *err);
 
 #endif

@@ -13,11 +13,6 @@
 #include "layer_stack.h"
 #include "ovl_mount.h"
 
-enum mount_api {
-	MOUNT_API_LEGACY, /* mount(2): one page of options, short relative names past it */
-	MOUNT_API_FSCONFIG, /* fsopen/fsconfig lowerdir+ (Linux 6.8+): no length limit */
-};
-
 struct driver_config {
 	const struct storage_driver *driver;
 	enum mount_api api;
@@ -55,7 +50,5 @@ extern const struct storage_driver driver_overlay;
 
 /* Finds a driver by name ("overlay"); NULL if there is none. */
 const struct storage_driver *driver_find(const char *name);
-const char *mount_api_name(enum mount_api api);
-int mount_api_parse(const char *s, enum mount_api *api, struct bb_error *err);
 
 #endif

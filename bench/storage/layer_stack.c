@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/fsutil.h"
+#include "common/sys.h"
 
 #define STACK_FORMAT 1 /* bump when the on-disk layout changes */
 #define FIXED_TIME   1577836800 /* 2020-01-01: fixed times make stacks reproducible */
@@ -68,15 +69,6 @@ void layer_stack_key(const struct layer_stack_params *p, char key[17])
 		h *= 0x100000001b3ULL;
 	}
 	snprintf(key, 17, "%016llx", h);
-}
-
-static unsigned long long splitmix64(unsigned long long *state)
-{
-	unsigned long long z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
 }
 
 static unsigned long long hash_path(const char *s)

@@ -11,14 +11,10 @@
 #include <stddef.h>
 
 #include "common/error.h"
+#include "ovl_marks.h" /* enum whiteout_form */
 
 #define LAYER_STACK_MAX_DEPTH	     500 /* overlayfs' OVL_MAX_STACK */
 #define LAYER_STACK_MAX_COPYUP_SIZES 8
-
-enum whiteout_form {
-	WHITEOUT_CHARDEV, /* 0/0 character device: every kernel with overlayfs */
-	WHITEOUT_XATTR, /* empty file with overlay.whiteout, parent overlay.opaque=x: 6.7+ */
-};
 
 struct layer_stack_params {
 	unsigned depth; /* 1..500 */

@@ -11,6 +11,12 @@
 
 enum ovl_prefix { OVL_PREFIX_TRUSTED, OVL_PREFIX_USER, OVL_PREFIX_MAX };
 
+/* The two forms of a whiteout a layer can be written in (stacks and imports choose one). */
+enum whiteout_form {
+	WHITEOUT_CHARDEV, /* 0/0 character device: every kernel with overlayfs */
+	WHITEOUT_XATTR, /* empty file with overlay.whiteout, parent overlay.opaque=x: 6.7+ */
+};
+
 struct ovl_mark_set {
 	bool any; /* some <prefix>.overlay.* xattr is there, marks or not (origin, impure...) */
 	bool whiteout; /* .whiteout: a regular file carrying it is a whiteout (6.7+) */

@@ -15,6 +15,27 @@
 
 static const struct ovl_options ovl_defaults;
 
+const char *mount_api_name(enum mount_api api)
+{
+	return api == MOUNT_API_FSCONFIG ? "fsconfig" : "mount";
+}
+
+int mount_api_parse(const char *s, enum mount_api *api, struct bb_error *err)
+{
+	if (!strcmp(s, "mount") || !strcmp(s, "legacy")) {
+		*api = MOUNT_API_LEGACY;
+		return 0;
+	}
+	if (!strcmp(s, "fsconfig") || !strcmp(s, "new")) {
+		*api = MOUNT_API_FSCONFIG;
+		return 0;
+	}
+	return bb_err(err, EINVAL,
+		      "unknown mount API '%s': use 'mount' (mount(2)) or 'fsconfig' "
+		      "(fsopen/fsconfig)",
+		      s);
+}
+
 /* An append-only string that keeps counting past its end, so an overflow reports the length
  * it would have needed. */
 struct strbuf {

@@ -14,6 +14,17 @@
 /* mount(2) copies one page of option data; the string and its NUL must fit. */
 #define OVL_MOUNT_DATA_MAX 4096
 
+/* The two kernel APIs an overlay is mounted with. */
+enum mount_api {
+	MOUNT_API_LEGACY, /* mount(2): one page of options, short relative names past it */
+	MOUNT_API_FSCONFIG, /* fsopen/fsconfig lowerdir+ (Linux 6.8+): no length limit */
+};
+
+/* "mount" or "fsconfig", as --mount-api and the results name them. */
+const char *mount_api_name(enum mount_api api);
+/* "mount" (or "legacy"), "fsconfig" (or "new"); anything else is EINVAL naming both. */
+int mount_api_parse(const char *s, enum mount_api *api, struct bb_error *err);
+
 /* How mount(2)'s lowerdir names the layers. */
 enum ovl_paths {
 	OVL_PATHS_AUTO = 0, /* absolute; relative to the layers' common parent if over a page */

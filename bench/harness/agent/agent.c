@@ -16,17 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/sys.h"
 #include "protocol.h"
 
 static int report_fd = -1;
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
-}
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -187,7 +180,7 @@ static int run_op(int i, int argc, char **argv, char **envp)
 	if (colon)
 		snprintf(arg, sizeof(arg), "%s", colon + 1);
 
-	t0 = now_ns();
+	t0 = clock_ns();
 	if (!strcmp(name, "stat")) {
 		struct stat st;
 
@@ -202,7 +195,7 @@ static int run_op(int i, int argc, char **argv, char **envp)
 		struct stat st;
 
 		rc = stat(arg, &st);
-		t0 = now_ns(); /* time the truncate alone */
+		t0 = clock_ns(); /* time the truncate alone */
 		if (rc == 0)
 			rc = truncate(arg, st.st_size);
 	} else if (!strcmp(name, "chmod")) {
@@ -230,7 +223,7 @@ static int run_op(int i, int argc, char **argv, char **envp)
 
 		rc = gethostname(host, sizeof(host) - 1);
 		value = (long long)strlen(host);
-		t1 = now_ns();
+		t1 = clock_ns();
 		e = errno;
 		say("hostname %s\n", host);
 		report_op(name, rc, e, t0, t1, value);
@@ -239,7 +232,7 @@ static int run_op(int i, int argc, char **argv, char **envp)
 		char type[64] = "?";
 
 		rc = op_rootfs(type, sizeof(type));
-		t1 = now_ns();
+		t1 = clock_ns();
 		e = errno;
 		say("rootfs %s\n", type);
 		report_op(name, rc, e, t0, t1, value);
@@ -266,7 +259,7 @@ static int run_op(int i, int argc, char **argv, char **envp)
 		rc = -1;
 	}
 	e = errno;
-	t1 = now_ns();
+	t1 = clock_ns();
 	report_op(name, rc, e, t0, t1, value);
 	return 0;
 }
@@ -275,7 +268,7 @@ int main(int argc, char **argv, char **envp)
 {
 	const char *fd = getenv(AGENT_FD_ENV);
 
-	agent_start = now_ns();
+	agent_start = clock_ns();
 
 	if (!fd) {
 		fprintf(stderr, "boxbench-agent: runs inside containers started by boxbench; "
@@ -288,6 +281,6 @@ int main(int argc, char **argv, char **envp)
 		say("start %llu\n", agent_start);
 	for (int i = 1; i < argc; i++)
 		run_op(i, argc, argv, envp);
-	say("done %llu\n", now_ns());
+	say("done %llu\n", clock_ns());
 	return 0;
 }

@@ -19,19 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/sys.h"
 #include "doctor/doctor.h"
 #include "harness/cgroup.h"
-
-#ifndef SYS_clone3
-#define SYS_clone3 435
-#endif
-
-/* The kernel's struct clone_args, size version 2. */
-struct clone3_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
-	uint64_t set_tid, set_tid_size, cgroup;
-};
-#define CLONE_INTO_CGROUP_FLAG 0x200000000ULL
 
 static struct cgroup_layout layout;
 
@@ -473,7 +463,7 @@ static void run_destroy_kills_and_removes_all(void **state)
 /* Also the v2 side of destroy: the parked child must fall to cgroup.kill. */
 static void clone_into_cgroup_places_child(void **state)
 {
-	struct clone3_args args = { .flags = CLONE_INTO_CGROUP_FLAG, .exit_signal = SIGCHLD };
+	struct bb_clone_args args = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
 	struct bb_error err = { 0 };
 	struct cgroup_run *run, *mem;
 	struct cgroup cg, cg_mem;
@@ -492,7 +482,7 @@ static void clone_into_cgroup_places_child(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
 	args.cgroup = (uint64_t)fd;
-	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	pid = bb_clone3(&args, sizeof(args));
 	if (pid == 0) {
 		close(fds[1]);
 		while (read(fds[0], &c, 1) < 0 && errno == EINTR)

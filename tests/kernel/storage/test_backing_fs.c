@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "storage/backing_fs.h"
+#include "storage/erofs_image.h"
 #include "storage/loopdev.h"
 #include "harness/mntns.h"
 

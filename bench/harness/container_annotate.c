@@ -1,5 +1,6 @@
-/* Matching wall-clock spans with kernel events by thread and time: see annotate.h. */
-#include "annotate.h"
+/* A container start's spans matched with the probes' kernel events by thread and time: which
+ * thread runs each phase, and which kernel function does its work. See container.h. */
+#include "container.h"
 
 #include <string.h>
 
@@ -21,7 +22,8 @@ static const struct {
 	[PHASE_TEARDOWN] = { false, -1 },
 };
 
-int op_func_metric(const char *op)
+/* The metric that times an agent operation ("open-w" -> copy-up), or -1. */
+static int op_func_metric(const char *op)
 {
 	if (!strcmp(op, "stat"))
 		return FUNC_LOOKUP;
@@ -32,27 +34,7 @@ int op_func_metric(const char *op)
 	return -1;
 }
 
-void probes_fill_span(const struct probes *p, pid_t tid, int metric, unsigned long long t0,
-		      unsigned long long t1, struct span_kernel *k)
-{
-	struct kernel_time kt;
-
-	memset(k, 0, sizeof(*k));
-	if (!p->sys || !t0 || t1 < t0)
-		return;
-	probes_kernel_time(p, tid, t0, t1, &kt);
-	k->has_kernel = true;
-	k->kernel_ns = kt.ns;
-	k->calls = kt.calls;
-	if (metric < 0 || p->plan.func[metric].source == SOURCE_NONE)
-		return;
-	probes_func_time(p, tid, metric, t0, t1, &kt);
-	k->has_func = true;
-	k->func_ns = kt.ns;
-	k->func = p->plan.func[metric].target;
-}
-
-void probes_annotate(const struct probes *p, pid_t harness, struct container_result *r)
+void container_annotate(const struct probes *p, pid_t harness, struct container_result *r)
 {
 	for (int ph = 0; ph < PHASE_MAX; ph++) {
 		int metric = phase_probe[ph].metric;
@@ -62,10 +44,10 @@ void probes_annotate(const struct probes *p, pid_t harness, struct container_res
 			continue;
 		if (ph == PHASE_FIRST_OP && r->n_ops)
 			metric = op_func_metric(r->ops[0].name);
-		probes_fill_span(p, phase_probe[ph].in_child ? r->pid : harness, metric,
-				 r->phase[ph].start, r->phase[ph].end, &r->kphase[ph]);
+		probes_span_kernel(p, phase_probe[ph].in_child ? r->pid : harness, metric,
+				   r->phase[ph].start, r->phase[ph].end, &r->kphase[ph]);
 	}
 	for (size_t i = 0; i < r->n_ops; i++)
-		probes_fill_span(p, r->pid, op_func_metric(r->ops[i].name), r->ops[i].start,
-				 r->ops[i].end, &r->ops[i].k);
+		probes_span_kernel(p, r->pid, op_func_metric(r->ops[i].name), r->ops[i].start,
+				   r->ops[i].end, &r->ops[i].k);
 }

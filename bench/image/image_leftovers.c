@@ -1,8 +1,8 @@
-/* Finding and removing what killed imports left: see import_leftovers.h. DEST is opened once,
+/* Finding and removing what killed imports left: see image_leftovers.h. DEST is opened once,
  * without following a symlink anywhere on its path (the import recorded its real path), and
  * what is removed in it is reached through that fd, so a DEST swapped for a link since the
  * import died cannot turn cleanup against another dir. */
-#include "import_leftovers.h"
+#include "image_leftovers.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -158,7 +158,7 @@ out:
 	return e;
 }
 
-int import_leftovers_remove(bool dry_run, struct leftover_list *found, struct bb_error *err)
+int image_leftovers_remove(bool dry_run, struct leftover_list *found, struct bb_error *err)
 {
 	DIR *d = opendir(IMAGE_IMPORTS_DIR);
 	struct dirent *de;
