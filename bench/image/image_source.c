@@ -701,14 +701,15 @@ static int plan_docker(struct image_source *s, const char *want_ref, struct bb_e
 	{
 		const char *name = json_string_value(l);
 
-		if (!name || !*name) {
+		/* "./x" names the member x, as tar members are named; "./" or "." names none. */
+		while (name && name[0] == '.' && name[1] == '/')
+			name += 2;
+		if (!name || !*name || !strcmp(name, ".")) {
 			r = bb_err(err, EINVAL,
 				   "%s: manifest.json's Layers[%zu] is not a file name", s->archive,
 				   i);
 			goto out;
 		}
-		while (name[0] == '.' && name[1] == '/')
-			name += 2;
 		s->layers[i].path = strdup(name);
 		if (!s->layers[i].path) {
 			r = bb_err(err, ENOMEM, "out of memory");
