@@ -38,7 +38,24 @@ static void print_help(void)
 	       "  --depth LIST       layer depths, e.g. 1,8,64 (default: each scenario's suite list)\n"
 	       "  --size LIST        file sizes for copyup, e.g. 4K,1M (same rule)\n"
 	       "  --repetitions N    measured iterations per case (quick 5, default 40, full 60)\n"
-	       "  --warmup N         unmeasured iterations per case first (1, 3, 3)\n"
+	       "  --warmup N         untimed primers leading each block (1)\n"
+	       "  --block N          a case's measured iterations come in blocks of N consecutive\n"
+	       "                     ones, each led by its primers; the blocks of all cases run\n"
+	       "                     in a seeded random order (quick 5, default and full 10;\n"
+	       "                     1 is the old one-iteration interleaving)\n"
+	       "  --settle S         what the run waits for between blocks, untimed, so that the\n"
+	       "                     kernel's deferred work of one block does not land on the\n"
+	       "                     next: none, grace periods (gp, 2gp: RCU, by membarrier) and\n"
+	       "                     a sleep (5ms, 500us), joined by + (quick none, default gp)\n"
+	       "  --cache LIST       the dentry caches lookup and readdir start from: cold (a\n"
+	       "                     fresh overlay mount, the layers' dentries cached), warm\n"
+	       "                     (one mount, the name looked up before) and dropped (the\n"
+	       "                     layers' dentries and inodes dropped too: drop_caches=2,\n"
+	       "                     global); default cold,warm, and dropped too in full\n"
+	       "  --idle-settle S    what a pace:idle case waits for before each of its\n"
+	       "                     iterations, which run one at a time and unprimed: long\n"
+	       "                     enough for the kernel's lazy state to go idle, as before a\n"
+	       "                     lone container start (default 3gp; same grammar)\n"
 	       "  --seed N           seeds the stacks and the case order (default 1)\n"
 	       "  --probe-mode MODE  auto (default), tracepoint, fentry, kprobe or off\n"
 	       "  --out FILE         where the JSON goes (default results/<date>-<host>.json)\n"
@@ -122,6 +139,10 @@ enum {
 	O_SIZE,
 	O_REPS,
 	O_WARM,
+	O_BLOCK,
+	O_SETTLE,
+	O_IDLE_SETTLE,
+	O_CACHE_STATES,
 	O_SEED,
 	O_PROBE,
 	O_OUT,
@@ -151,6 +172,28 @@ static int parse_backing(const char *s, struct run_opts *o, struct bb_error *err
 	return 0;
 }
 
+/* --cache cold,warm,dropped */
+static int parse_caches(const char *arg, struct run_config *cfg, struct bb_error *err)
+{
+	char buf[128], *save = NULL;
+	enum cache_state c;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	cfg->caches = 0;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (cache_state_parse(t, &c) < 0)
+			return bb_err(
+				err, EINVAL,
+				"--cache: unknown cache state '%s': give a list of cold, warm "
+				"and dropped",
+				t);
+		cfg->caches |= 1u << c;
+	}
+	if (!cfg->caches)
+		return bb_err(err, EINVAL, "--cache: give a list of cold, warm and dropped");
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct run_opts *o, struct bb_error *err)
 {
 	static const struct option options[] = {
@@ -160,6 +203,10 @@ static int parse_args(int argc, char **argv, struct run_opts *o, struct bb_error
 		{ "size", required_argument, NULL, O_SIZE },
 		{ "repetitions", required_argument, NULL, O_REPS },
 		{ "warmup", required_argument, NULL, O_WARM },
+		{ "block", required_argument, NULL, O_BLOCK },
+		{ "settle", required_argument, NULL, O_SETTLE },
+		{ "idle-settle", required_argument, NULL, O_IDLE_SETTLE },
+		{ "cache", required_argument, NULL, O_CACHE_STATES },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "probe-mode", required_argument, NULL, O_PROBE },
 		{ "out", required_argument, NULL, O_OUT },
@@ -202,6 +249,21 @@ static int parse_args(int argc, char **argv, struct run_opts *o, struct bb_error
 		case O_WARM:
 			e = parse_uint(optarg, "--warmup", 0, 100000, &v, err);
 			o->cfg.warmup = (unsigned)v;
+			break;
+		case O_BLOCK:
+			e = parse_uint(optarg, "--block", 1, 100000, &v, err);
+			o->cfg.block = (unsigned)v;
+			break;
+		case O_SETTLE:
+			e = run_settle_parse(optarg, &o->cfg.settle, err);
+			o->cfg.settle_set = true;
+			break;
+		case O_CACHE_STATES:
+			e = parse_caches(optarg, &o->cfg, err);
+			break;
+		case O_IDLE_SETTLE:
+			e = run_settle_parse(optarg, &o->cfg.idle_settle, err);
+			o->cfg.idle_settle_set = true;
 			break;
 		case O_SEED:
 			/* JSON integers are signed 64-bit: a larger seed could not be recorded. */
@@ -353,7 +415,8 @@ int cmd_run(int argc, char **argv)
 	struct progress prog = { 0 };
 	struct run_meta meta = { 0 };
 	struct bb_error err = { 0 };
-	char out[1024], partial[128];
+	char out[1024], partial[128], settle_name[32], idle_settle_name[32];
+	struct run_settle settle;
 	json_t *doc = NULL;
 	bool measured = false;
 	int e, status = 1;
@@ -460,6 +523,13 @@ int cmd_run(int argc, char **argv)
 	meta.wall_time_s = (clock_ns() - prog.start) / 1e9;
 	meta.repetitions = o.cfg.repetitions ? o.cfg.repetitions : suite_repetitions(o.cfg.suite);
 	meta.warmup = o.cfg.warmup != ~0u ? o.cfg.warmup : suite_warmup(o.cfg.suite);
+	meta.block = o.cfg.block ? o.cfg.block : suite_block(o.cfg.suite);
+	settle = o.cfg.settle_set ? o.cfg.settle : suite_settle(o.cfg.suite);
+	run_settle_name(&settle, settle_name, sizeof(settle_name));
+	meta.settle = settle_name;
+	settle = o.cfg.idle_settle_set ? o.cfg.idle_settle : run_idle_settle_default;
+	run_settle_name(&settle, idle_settle_name, sizeof(idle_settle_name));
+	meta.idle_settle = idle_settle_name;
 	meta.driver = "overlay";
 	meta.overlay_options = "kernel defaults";
 	doc = result_build(&ctx, &cases, &meta, &err);

@@ -110,7 +110,12 @@ static json_t *context_json(const struct run_ctx *ctx, const struct run_meta *me
 	json_object_set_new(c, "seed", json_integer((json_int_t)cfg->seed));
 	json_object_set_new(c, "repetitions", json_integer(meta->repetitions));
 	json_object_set_new(c, "warmup", json_integer(meta->warmup));
-	json_object_set_new(c, "case_order", json_string("interleaved-random"));
+	json_object_set_new(c, "block", json_integer(meta->block));
+	json_object_set_new(c, "settle", json_string(meta->settle ? meta->settle : "none"));
+	json_object_set_new(c, "idle_settle",
+			    json_string(meta->idle_settle ? meta->idle_settle : "none"));
+	/* Blocks of one case's iterations, each led by primers, in a seeded random order. */
+	json_object_set_new(c, "case_order", json_string("blocks-random"));
 	json_object_set_new(c, "wall_time_s", json_real(meta->wall_time_s));
 	if (meta->partial) {
 		json_object_set_new(c, "partial", json_true());

@@ -11,7 +11,10 @@
 
 struct run_meta {
 	double wall_time_s; /* the whole run */
-	unsigned repetitions, warmup;
+	unsigned repetitions, warmup; /* warmup: the untimed primers leading each block */
+	unsigned block; /* measured iterations per block */
+	const char *settle; /* between blocks: "gp", "none", ... (run_settle_name()) */
+	const char *idle_settle; /* before each iteration of a pace:idle case */
 	const char *driver; /* "overlay" */
 	const char *overlay_options;
 	const char *partial; /* why the run stopped before the end; NULL when it ran to the end */

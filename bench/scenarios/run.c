@@ -8,14 +8,23 @@
 
 #include "common/stop.h"
 #include "common/sys.h"
+#include "run_schedule.h"
 
+/* Two grace periods take an rcu_sync (the cgroup threadgroup rwsem's) back to idle: measured
+ * here, a cgroup.procs write costs ~10 µs after one and ~10 ms (a synchronize_rcu) after two.
+ * A third for margin. */
+const struct run_settle run_idle_settle_default = { 3, 0 };
+
+/* Per suite: measured iterations, the primers leading each block, the block size, and how
+ * the run settles between blocks (run_schedule.h, run_settle.h). */
 static const struct {
 	const char *name;
-	unsigned repetitions, warmup;
+	unsigned repetitions, warmup, block;
+	struct run_settle settle;
 } suites[] = {
-	[SUITE_QUICK] = { "quick", 5, 1 },
-	[SUITE_DEFAULT] = { "default", 40, 3 },
-	[SUITE_FULL] = { "full", 60, 3 },
+	[SUITE_QUICK] = { "quick", 5, 1, 5, { 0, 0 } },
+	[SUITE_DEFAULT] = { "default", 40, 1, 10, { 1, 0 } },
+	[SUITE_FULL] = { "full", 60, 1, 10, { 1, 0 } },
 };
 
 unsigned suite_repetitions(enum suite s)
@@ -26,6 +35,16 @@ unsigned suite_repetitions(enum suite s)
 unsigned suite_warmup(enum suite s)
 {
 	return suites[s].warmup;
+}
+
+unsigned suite_block(enum suite s)
+{
+	return suites[s].block;
+}
+
+struct run_settle suite_settle(enum suite s)
+{
+	return suites[s].settle;
 }
 
 const char *suite_name(enum suite s)
@@ -109,15 +128,48 @@ static void mark_unmeasured(struct case_list *cases)
 	}
 }
 
+/* One iteration of c: measured (a sample, with the kernel's view of its span) or a primer
+ * (the same work, nothing kept). A failure marks the case; only running out of memory ends
+ * the run. */
+static int run_one(struct run_ctx *ctx, struct bench_case *c, bool measured, struct bb_error *err)
+{
+	struct timed_span span = { 0 };
+	struct sample s;
+	struct bb_error e = { 0 };
+	int r;
+
+	memset(&s, 0, sizeof(s));
+	r = c->scenario->iterate(ctx, c, &s, &span, &e);
+	if (stop_requested())
+		return 0;
+	if (r < 0) {
+		case_fail(ctx, c, &e);
+		return 0;
+	}
+	if (probes_active(ctx->probes)) {
+		probes_drain(ctx->probes);
+		if (span.tid && measured)
+			probes_span_kernel(ctx->probes, span.tid, c->func_metric, span.t0, span.t1,
+					   &s.k);
+		probes_reset(ctx->probes);
+	}
+	if (measured && add_sample(c, &s) < 0)
+		return bb_err(err, ENOMEM, "out of memory keeping samples");
+	return 0;
+}
+
 int run_execute(struct run_ctx *ctx, struct case_list *cases, run_progress_fn progress, void *arg,
 		struct bb_error *err)
 {
 	const struct run_config *cfg = ctx->cfg;
 	unsigned reps = cfg->repetitions ? cfg->repetitions : suite_repetitions(cfg->suite);
 	unsigned warm = cfg->warmup != ~0u ? cfg->warmup : suite_warmup(cfg->suite);
-	unsigned long long rng = cfg->seed;
-	size_t n = 0, total;
-	size_t *order;
+	unsigned block = cfg->block ? cfg->block : suite_block(cfg->suite);
+	struct run_settle settle = cfg->settle_set ? cfg->settle : suite_settle(cfg->suite);
+	struct run_settle idle = cfg->idle_settle_set ? cfg->idle_settle : run_idle_settle_default;
+	struct run_schedule sched = { 0 };
+	struct run_case_plan *plans;
+	size_t done = 0;
 	int rc = 0;
 
 	for (size_t i = 0; i < cases->n && !stop_requested(); i++) {
@@ -134,61 +186,42 @@ int run_execute(struct run_ctx *ctx, struct case_list *cases, run_progress_fn pr
 		probes_reset(ctx->probes);
 	}
 
-	/* Every case's iterations in one list, shuffled (Fisher-Yates, seeded): a case's
-	 * first `warm` turns are its warm-up, wherever they land. */
-	total = cases->n * (size_t)(reps + warm);
-	order = malloc((total ? total : 1) * sizeof(*order));
-	if (!order) {
-		rc = bb_err(err, ENOMEM, "out of memory scheduling %zu iterations", total);
+	plans = calloc(cases->n ? cases->n : 1, sizeof(*plans));
+	for (size_t i = 0; plans && i < cases->n; i++) {
+		bool is_idle = cases->items[i].pace == PACE_IDLE;
+
+		/* A primer would make an idle case's iteration the second of two in a row. */
+		plans[i] = (struct run_case_plan){ reps, is_idle ? 1 : block, is_idle ? 0 : warm,
+						   is_idle };
+	}
+	if (!plans || run_schedule_make(plans, cases->n, cfg->seed, &sched) < 0) {
+		free(plans);
+		rc = bb_err(err, ENOMEM, "out of memory scheduling %zu cases", cases->n);
 		goto teardown;
 	}
-	for (size_t i = 0; i < cases->n; i++)
-		for (unsigned r = 0; r < reps + warm; r++)
-			order[n++] = i;
-	for (size_t i = n; i > 1; i--) {
-		size_t j = splitmix64(&rng) % i, t = order[i - 1];
-
-		order[i - 1] = order[j];
-		order[j] = t;
-	}
-
+	free(plans);
 	/* A stop is taken between iterations. The one it arrived in is dropped: the handler ran
 	 * inside its span, or a syscall of it returned EINTR. */
-	for (size_t i = 0; i < n && !stop_requested(); i++) {
-		struct bench_case *c = &cases->items[order[i]];
-		struct timed_span span = { 0 };
-		struct sample s;
-		struct bb_error e = { 0 };
-		int r;
+	for (size_t b = 0; b < sched.n && !stop_requested() && !rc; b++) {
+		const struct run_block *blk = &sched.blocks[b];
+		struct bench_case *c = &cases->items[blk->case_index];
 
-		if (c->error[0])
-			goto next;
-		memset(&s, 0, sizeof(s));
-		r = c->scenario->iterate(ctx, c, &s, &span, &e);
-		if (stop_requested())
-			break;
-		if (r < 0) {
-			case_fail(ctx, c, &e);
-			goto next;
+		if (c->error[0]) {
+			done += blk->primers + blk->measured;
+			continue;
 		}
-		if (probes_active(ctx->probes)) {
-			probes_drain(ctx->probes);
-			if (span.tid)
-				probes_span_kernel(ctx->probes, span.tid, c->func_metric, span.t0,
-						   span.t1, &s.k);
-			probes_reset(ctx->probes);
+		/* What the blocks before left behind finishes here, untimed. */
+		run_settle_wait(blk->idle ? &idle : &settle);
+		for (unsigned k = 0; k < blk->primers + blk->measured && !stop_requested(); k++) {
+			rc = run_one(ctx, c, k >= blk->primers, err);
+			done++;
+			if (progress)
+				progress(arg, done, sched.iterations, c);
+			if (rc || c->error[0])
+				break;
 		}
-		if (c->done_warmup < warm) {
-			c->done_warmup++;
-		} else if (add_sample(c, &s) < 0) {
-			rc = bb_err(err, ENOMEM, "out of memory keeping samples");
-			break;
-		}
-next:
-		if (progress)
-			progress(arg, i + 1, n, c);
 	}
-	free(order);
+	run_schedule_free(&sched);
 teardown:
 	for (size_t i = 0; i < cases->n; i++)
 		case_teardown(ctx, &cases->items[i]);

@@ -1,14 +1,20 @@
-/* Running the matrix: plan the scenarios' cases, set them up, run their warm-up and measured
- * iterations interleaved in a seeded random order (so drift in the machine spreads over all
- * cases instead of biasing one), put the kernel's view beside every sample, tear down. */
+/* Running the matrix: plan the scenarios' cases, set them up, run their iterations in blocks
+ * of one case each, led by untimed primers and shuffled in a seeded order (run_schedule.h: a
+ * case measures itself, and drift in the machine spreads over all cases instead of biasing
+ * one), settle between blocks (run_settle.h), put the kernel's view beside every sample,
+ * tear down. */
 #ifndef BOXBENCH_RUN_H
 #define BOXBENCH_RUN_H
 
 #include "scenario.h"
 
-/* The suite's repetitions and warm-ups when the user gave none. */
+/* The suite's repetitions, primers per block, block size and settle when the user gave none. */
 unsigned suite_repetitions(enum suite s);
 unsigned suite_warmup(enum suite s);
+unsigned suite_block(enum suite s);
+struct run_settle suite_settle(enum suite s);
+/* What a pace:idle case waits for before each iteration, unless --idle-settle says otherwise. */
+extern const struct run_settle run_idle_settle_default;
 const char *suite_name(enum suite s);
 int suite_parse(const char *s, enum suite *out, struct bb_error *err);
 

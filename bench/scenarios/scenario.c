@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/fsutil.h"
+
 struct bench_case *case_add(struct case_list *l, const struct scenario *sc, struct bb_error *err)
 {
 	struct bench_case *c;
@@ -150,4 +152,66 @@ size_t run_sizes(const struct run_ctx *ctx, const unsigned long long *quick, siz
 		*out = deflt;
 		return nd;
 	}
+}
+
+const char *case_pace_name(enum case_pace p)
+{
+	switch (p) {
+	case PACE_IDLE:
+		return "idle";
+	case PACE_BACK_TO_BACK:
+		return "back-to-back";
+	default:
+		return NULL;
+	}
+}
+
+static const char *const cache_names[CACHE_NR] = {
+	[CACHE_COLD] = "cold",
+	[CACHE_WARM] = "warm",
+	[CACHE_DROPPED] = "dropped",
+};
+
+const char *cache_state_name(enum cache_state c)
+{
+	return c < CACHE_NR ? cache_names[c] : "unknown";
+}
+
+int cache_state_parse(const char *name, enum cache_state *out)
+{
+	for (int c = 0; c < CACHE_NR; c++)
+		if (!strcmp(name, cache_names[c])) {
+			*out = c;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+size_t run_cache_states(const struct run_ctx *ctx, enum cache_state out[CACHE_NR])
+{
+	unsigned want = ctx->cfg->caches;
+	size_t n = 0;
+
+	if (!want)
+		want = 1u << CACHE_COLD | 1u << CACHE_WARM |
+		       (ctx->cfg->suite == SUITE_FULL ? 1u << CACHE_DROPPED : 0);
+	for (int c = 0; c < CACHE_NR; c++)
+		if (want & 1u << c)
+			out[n++] = c;
+	return n;
+}
+
+int run_drop_dentries(struct bb_error *err)
+{
+	struct run_settle gp = { 1, 0 };
+	int e;
+
+	if ((e = write_file("/proc/sys/vm/drop_caches", "2", 1, err)))
+		return bb_err_wrap(err, "cannot drop the dentry and inode caches for a "
+					"cache:dropped case");
+	/* Dentries and inodes are freed after a grace period: let that pass outside the span. */
+	if ((e = run_settle_wait(&gp)))
+		return bb_err(err, -e, "cannot wait for a grace period (membarrier): %s",
+			      errno_name(-e));
+	return 0;
 }

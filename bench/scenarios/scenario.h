@@ -18,6 +18,7 @@
 #include "common/sys.h" /* clock_ns(), the clock of spans */
 #include "probes/probes.h"
 #include "harness/session.h"
+#include "run_settle.h"
 
 enum suite { SUITE_QUICK, SUITE_DEFAULT, SUITE_FULL };
 
@@ -27,7 +28,17 @@ enum suite { SUITE_QUICK, SUITE_DEFAULT, SUITE_FULL };
 struct run_config {
 	enum suite suite;
 	unsigned repetitions; /* measured iterations per case; 0: the suite's */
-	unsigned warmup; /* unmeasured iterations per case; ~0u: the suite's */
+	unsigned warmup; /* untimed primers leading each block; ~0u: the suite's */
+	unsigned block; /* measured iterations per block (run_schedule.h); 0: the suite's */
+	struct run_settle settle; /* between blocks (run_settle.h); when settle_set */
+	bool settle_set;
+	/* Before each iteration of a pace:idle case: long enough for the kernel's lazy state to
+	 * go idle (an rcu_sync takes two grace periods); when idle_settle_set. */
+	struct run_settle idle_settle;
+	bool idle_settle_set;
+	/* --cache: the cache states lookup and readdir run (bit 1 << enum cache_state); 0: the
+	 * suite's. */
+	unsigned caches;
 	unsigned long long seed;
 	unsigned depths[RUN_LIST_MAX]; /* --depth; n_depths == 0: each scenario's suite list */
 	size_t n_depths;
@@ -72,6 +83,40 @@ struct timed_span {
 #define CASE_PARAMS_MAX 8
 #define CASE_NAME_MAX	200
 
+/* How a case's iterations follow one another: its pace: parameter, where it has one. Most
+ * cases run at the suite's pace (run_schedule.h). Where the kernel's state between operations
+ * is itself the question, the case says which state it measures. */
+enum case_pace {
+	PACE_SUITE, /* blocks led by primers, the run's settle between them */
+	/* Each iteration on its own, after the kernel has gone idle (run_config.idle_settle):
+	 * what a user's single container start costs, grace-period waits included. */
+	PACE_IDLE,
+	/* As PACE_SUITE, named for what it is: the operation on a busy host, many in a row. */
+	PACE_BACK_TO_BACK,
+};
+
+/* The dentry and inode caches a lookup or readdir case starts from (its cache: parameter).
+ *  warm:    one overlay mount held for the run, the name resolved before: the caches of a
+ *           running container's second look.
+ *  cold:    a fresh overlay mount before each iteration: overlay's own dentries and inodes are
+ *           new, the layers' own (the backing file system's) stay cached, as on a host that
+ *           already ran the image.
+ *  dropped: cold, with the layers' dentries and inodes dropped too (vm.drop_caches=2, then a
+ *           grace period for the freeing), as for the first container of an image after boot.
+ *           Global and slow: in the full suite and where --cache asks for it. Their data
+ *           pages stay: on the memory store there is no disk to read. */
+enum cache_state { CACHE_COLD, CACHE_WARM, CACHE_DROPPED, CACHE_NR };
+
+const char *cache_state_name(enum cache_state c);
+int cache_state_parse(const char *name, enum cache_state *out);
+/* The cache states to plan: --cache's, else cold and warm (and dropped in full). */
+size_t run_cache_states(const struct run_ctx *ctx, enum cache_state out[CACHE_NR]);
+/* What a cache:dropped iteration does before its mount, outside the span. */
+int run_drop_dentries(struct bb_error *err);
+
+/* "idle", "back-to-back"; NULL for PACE_SUITE (no pace: parameter). */
+const char *case_pace_name(enum case_pace p);
+
 struct bench_case {
 	char name[CASE_NAME_MAX]; /* "<scenario>/<key>:<value>/..." in the order params were set */
 	const struct scenario *scenario;
@@ -80,13 +125,13 @@ struct bench_case {
 	long long arg[8]; /* the scenario's own numbers (depth, size, kind, ...) */
 	int func_metric; /* enum func_metric that times this case's operation, or -1 */
 	bool detached; /* runs with the probes detached: its numbers are wall only */
+	enum case_pace pace;
 	const char *extra_names[SAMPLE_EXTRA_MAX]; /* names of sample.extra[], ns each */
 	size_t n_extra;
 	void *priv; /* the scenario's state between setup and teardown */
 	bool set_up; /* setup was called (and teardown is still owed) */
 	struct sample *samples; /* measured iterations only */
 	size_t n_samples, cap_samples;
-	unsigned done_warmup;
 	char error[300]; /* why the case failed; it is then skipped, the run goes on */
 };
 

@@ -4,11 +4,10 @@
  * overhead is the difference to a plain hit or miss of the same depth, so results need nothing
  * but these cases to show it.
  *
- * Cold means a fresh overlay mount before every iteration: overlay's own dentries and inodes
- * are new, so every component goes through ovl_lookup and down the layers. The layers' own
- * dentries (the cache dir's file system's) stay cached, as on a host that starts containers on
- * the same image; dropping every cache with drop_caches would time disk reads and is global and
- * slow. Warm is the same fstatat repeated on one mount held for the whole run. */
+ * The cache states are scenario.h's enum cache_state: cold is a fresh overlay mount before
+ * every iteration, so every component goes through ovl_lookup and down the layers, whose own
+ * dentries stay cached; dropped drops those too; warm is the same fstatat repeated on one
+ * mount held for the whole run. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -40,6 +39,8 @@ static int lookup_plan(const struct run_ctx *ctx, struct case_list *cases, struc
 			      full[] = { 1, 8, 32, 64, 128, 256, 500 };
 	const unsigned *depths;
 	size_t nd = run_depths(ctx, quick, N(quick), deflt, N(deflt), full, N(full), &depths);
+	enum cache_state caches[CACHE_NR];
+	size_t nc = run_cache_states(ctx, caches);
 
 	for (size_t i = 0; i < nd; i++) {
 		for (size_t t = 0; t < N(targets); t++) {
@@ -50,7 +51,7 @@ static int lookup_plan(const struct run_ctx *ctx, struct case_list *cases, struc
 			/* An image has what it has: no whiteouts, no lookups of one. */
 			if (ctx->cfg->image && !layer_stack_find_role(ctx->cfg->image, targets[t]))
 				continue;
-			for (int warm = 0; warm <= 1; warm++) {
+			for (size_t k = 0; k < nc; k++) {
 				struct bench_case *c = case_add(cases, &scenario_lookup, err);
 
 				if (!c)
@@ -58,10 +59,10 @@ static int lookup_plan(const struct run_ctx *ctx, struct case_list *cases, struc
 				case_image_param(ctx, c);
 				case_param(c, "depth", "%u", depths[i]);
 				case_param(c, "target", "%s", targets[t]);
-				case_param(c, "cache", "%s", warm ? "warm" : "cold");
+				case_param(c, "cache", "%s", cache_state_name(caches[k]));
 				c->arg[0] = depths[i];
 				c->arg[1] = (long long)t;
-				c->arg[2] = warm;
+				c->arg[2] = caches[k];
 				c->func_metric = FUNC_LOOKUP;
 			}
 		}
@@ -141,7 +142,7 @@ static int lookup_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_err
 	if ((e = ovl_fixture_init(&st->fx, &st->stack, ctx->session->workdir, "lookup",
 				  MOUNT_API_LEGACY, NULL, err)))
 		return e;
-	if (!c->arg[2])
+	if (c->arg[2] != CACHE_WARM)
 		return 0;
 	/* Warm: one mount for the whole run, and the name resolved once already. */
 	if ((e = ovl_fixture_mount(&st->fx, NULL, err)) || (e = open_root(st, err)))
@@ -157,10 +158,13 @@ static int lookup_iterate(struct run_ctx *ctx, struct bench_case *c, struct samp
 	int e;
 
 	(void)ctx;
-	if (!c->arg[2] && ((e = ovl_fixture_mount(&st->fx, NULL, err)) || (e = open_root(st, err))))
+	if (c->arg[2] == CACHE_DROPPED && (e = run_drop_dentries(err)))
+		return e;
+	if (c->arg[2] != CACHE_WARM &&
+	    ((e = ovl_fixture_mount(&st->fx, NULL, err)) || (e = open_root(st, err))))
 		return e;
 	e = lookup_once(st, t, err);
-	if (!c->arg[2]) {
+	if (c->arg[2] != CACHE_WARM) {
 		/* The upper layer only ever sees lookups, so it stays empty: no wipe needed. */
 		close_root(st);
 		if (!e)
@@ -189,7 +193,7 @@ static void lookup_teardown(struct run_ctx *ctx, struct bench_case *c)
 const struct scenario scenario_lookup = {
 	.name = "lookup",
 	.summary = "path lookup on overlay by where the name is (found, whited out, opaque, "
-		   "absent), depth, cold or warm dentries",
+		   "absent), depth, cold, warm or dropped dentries",
 	.plan = lookup_plan,
 	.setup = lookup_setup,
 	.iterate = lookup_iterate,

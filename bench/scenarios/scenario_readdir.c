@@ -1,6 +1,7 @@
 /* The readdir scenario: listing a merged directory (open, getdents64 until the end, close of the
  * stack's shared/, which every layer adds entries to and deletes lower ones from), by depth,
- * entries and whiteouts per layer, on a fresh mount (cold) or one held for the run (warm).
+ * entries and whiteouts per layer, in each cache state of scenario.h (cold: a fresh mount;
+ * dropped: the layers' dentries dropped too; warm: one mount held for the run).
  * overlay merges the layers' lists when a directory is first read and frees the merged list on
  * the last close, so warm keeps overlay's dentries but still merges on every open. */
 #include <dirent.h>
@@ -36,7 +37,10 @@ struct shape {
 static int add_cases(const struct run_ctx *ctx, struct case_list *cases, unsigned depth,
 		     const struct shape *sh, struct bb_error *err)
 {
-	for (int warm = 0; warm <= 1; warm++) {
+	enum cache_state caches[CACHE_NR];
+	size_t nc = run_cache_states(ctx, caches);
+
+	for (size_t k = 0; k < nc; k++) {
 		struct bench_case *c = case_add(cases, &scenario_readdir, err);
 
 		if (!c)
@@ -46,11 +50,11 @@ static int add_cases(const struct run_ctx *ctx, struct case_list *cases, unsigne
 		case_param(c, "entries", "%u", sh->entries);
 		if (!ctx->cfg->image)
 			case_param(c, "whiteouts", "%u", sh->whiteouts);
-		case_param(c, "cache", "%s", warm ? "warm" : "cold");
+		case_param(c, "cache", "%s", cache_state_name(caches[k]));
 		c->arg[0] = depth;
 		c->arg[1] = sh->entries;
 		c->arg[2] = sh->whiteouts;
-		c->arg[3] = warm;
+		c->arg[3] = caches[k];
 		c->func_metric = FUNC_READDIR;
 	}
 	return 0;
@@ -171,7 +175,7 @@ static int readdir_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_er
 	if ((e = ovl_fixture_init(&st->fx, &st->stack, ctx->session->workdir, "readdir",
 				  MOUNT_API_LEGACY, NULL, err)))
 		return e;
-	if (!c->arg[3])
+	if (c->arg[3] != CACHE_WARM)
 		return 0;
 	if ((e = ovl_fixture_mount(&st->fx, NULL, err)) || (e = open_root(st, err)))
 		return e;
@@ -186,10 +190,13 @@ static int readdir_iterate(struct run_ctx *ctx, struct bench_case *c, struct sam
 	int e;
 
 	(void)ctx;
-	if (!c->arg[3] && ((e = ovl_fixture_mount(&st->fx, NULL, err)) || (e = open_root(st, err))))
+	if (c->arg[3] == CACHE_DROPPED && (e = run_drop_dentries(err)))
+		return e;
+	if (c->arg[3] != CACHE_WARM &&
+	    ((e = ovl_fixture_mount(&st->fx, NULL, err)) || (e = open_root(st, err))))
 		return e;
 	e = list_once(st, t, err);
-	if (!c->arg[3]) {
+	if (c->arg[3] != CACHE_WARM) {
 		/* Listing writes nothing to the upper layer: no wipe between mounts. */
 		close_root(st);
 		if (!e)
@@ -219,7 +226,7 @@ static void readdir_teardown(struct run_ctx *ctx, struct bench_case *c)
 const struct scenario scenario_readdir = {
 	.name = "readdir",
 	.summary = "merged directory listing (open, getdents64, close) by depth, entries and "
-		   "whiteouts per layer, cold or warm",
+		   "whiteouts per layer, cold, warm or dropped dentries",
 	.plan = readdir_plan,
 	.setup = readdir_setup,
 	.iterate = readdir_iterate,

@@ -36,16 +36,25 @@ static int start_plan(const struct run_ctx *ctx, struct case_list *cases, struct
 	int modes = ctx->cfg->probe_overhead && ctx->cfg->probe_mode != PROBE_MODE_OFF ? 2 : 1;
 
 	for (size_t i = 0; i < nd; i++) {
-		for (int k = 0; k < 2 * modes; k++) {
-			int net = !(k % 2), detached = k / 2;
-			struct bench_case *c = case_add(cases, &scenario_start, err);
+		for (int k = 0; k < 4 * modes; k++) {
+			int net = !(k % 2), detached = k / 4;
+			enum case_pace pace = k / 2 % 2 ? PACE_IDLE : PACE_BACK_TO_BACK;
+			struct bench_case *c;
 
+			/* A lone start waits for grace periods a busy host's do not (the cgroup
+			 * attach's rcu_sync): at pace:idle in the full suite at every depth, in
+			 * the others at the first. */
+			if (pace == PACE_IDLE && ctx->cfg->suite != SUITE_FULL && i > 0)
+				continue;
+			c = case_add(cases, &scenario_start, err);
 			if (!c)
 				return -ENOMEM;
 			case_param(c, "driver", "overlay");
 			case_image_param(ctx, c);
 			case_param(c, "depth", "%u", depths[i]);
 			case_param(c, "netns", "%s", net ? "yes" : "no");
+			case_param(c, "pace", "%s", case_pace_name(pace));
+			c->pace = pace;
 			if (modes == 2)
 				case_param(c, "probes", "%s", detached ? "detached" : "attached");
 			c->arg[0] = depths[i];
