@@ -134,12 +134,27 @@ static const char *const om_bounds[] = {
 
 #define N_BOUNDS (sizeof(om_bounds) / sizeof(om_bounds[0]))
 
-static void om_case(FILE *f, const char *metric, const struct result_case *c)
+/* A series' labels: the case (its name after the scenario), its source, and, for a scenario
+ * whose name a metric name cannot spell as it is (its family is shared with the scenarios that
+ * spell alike), the scenario as written, so that no two cases make the same series. */
+static void om_labels(FILE *f, const struct result_case *c, const char *scen)
 {
 	const char *rest = strchr(c->name, '/');
+	size_t len = rest ? (size_t)(rest - c->name) : strlen(c->name);
+	char raw[256];
+
+	om_label(f, "case", rest ? rest + 1 : "", true);
+	om_label(f, "source", c->source, false);
+	if (strlen(scen) != len || strncmp(c->name, scen, len)) {
+		snprintf(raw, sizeof(raw), "%.*s", (int)len, c->name);
+		om_label(f, "scenario", raw, false);
+	}
+}
+
+static void om_case(FILE *f, const char *metric, const char *scen, const struct result_case *c)
+{
 	double sum = 0;
 
-	rest = rest ? rest + 1 : "";
 	for (size_t i = 0; i < c->n; i++)
 		sum += c->samples[i].wall_ns / 1e9;
 	for (size_t b = 0; b <= N_BOUNDS; b++) {
@@ -150,17 +165,14 @@ static void om_case(FILE *f, const char *metric, const struct result_case *c)
 			if (c->samples[i].wall_ns / 1e9 <= bound)
 				count++;
 		fprintf(f, "%s_bucket{", metric);
-		om_label(f, "case", rest, true);
-		om_label(f, "source", c->source, false);
+		om_labels(f, c, scen);
 		om_label(f, "le", b < N_BOUNDS ? om_bounds[b] : "+Inf", false);
 		fprintf(f, "} %zu\n", count);
 	}
 	fprintf(f, "%s_sum{", metric);
-	om_label(f, "case", rest, true);
-	om_label(f, "source", c->source, false);
+	om_labels(f, c, scen);
 	fprintf(f, "} %.9g\n%s_count{", sum, metric);
-	om_label(f, "case", rest, true);
-	om_label(f, "source", c->source, false);
+	om_labels(f, c, scen);
 	fprintf(f, "} %zu\n", c->n);
 }
 
@@ -235,7 +247,7 @@ static int write_openmetrics(FILE *f, const struct result *res, struct bb_error 
 				"# TYPE %s histogram\n# UNIT %s seconds\n# HELP %s Wall time of one "
 				"repetition of a boxbench %s case.\n",
 				metric, metric, metric, scen);
-		om_case(f, metric, c);
+		om_case(f, metric, scen, c);
 	}
 	free(order);
 	free(family);
