@@ -1,6 +1,8 @@
 /* The ns scenario: what creating each kind of namespace costs, alone and all together, by
- * unshare(2) in a fresh child and by clone3(2), with 1..8 children doing it at once; and what a
- * new mount namespace costs when the namespace it copies holds 0, 100 or 1000 mounts. */
+ * unshare(2) in a fresh child and by clone3(2) from the agent (a small static process of its
+ * own), with 1..8 children doing it at once; and what a new mount namespace costs when the
+ * namespace it copies holds 0, 100 or 1000 mounts. Every worker starts in a state no other
+ * case changes: a mount namespace held since set-up, an address space not the harness's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/fsutil.h"
+#include "harness/agent/protocol.h"
 #include "harness/mntns_holder.h"
 #include "scenario.h"
 #include "common/spawn.h"
@@ -33,9 +36,9 @@ extern const struct scenario scenario_ns;
 	(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWUSER | \
 	 CLONE_NEWCGROUP | CLONE_NEWTIME)
 
-/* "none" is clone3 with no namespace at all: what a clone3 costs before any namespace, since
- * without CLONE_VM it copies the harness's address space, which dwarfs the cheap types. "all"
- * is the eight together, user included, as a rootless container asks for them. */
+/* "none" is clone3 with no namespace at all: what a clone3 costs before any namespace (without
+ * CLONE_VM it copies the caller's address space: the agent's, small and the same in every
+ * run). "all" is the eight together, user included, as a rootless container asks for them. */
 static const struct {
 	const char *name;
 	unsigned long flags;
@@ -71,14 +74,8 @@ struct ns_state {
 	char mnt_dir[300]; /* the mount points of those mounts, made in setup */
 };
 
-/* What a worker tells the harness, first when it is ready, then when it is done. A record is
- * one write(2) of less than PIPE_BUF bytes, so records of several workers never interleave. */
-struct ns_msg {
-	int32_t pid;
-	int32_t err; /* errno of the failed step, 0 if none */
-	uint64_t t0, t1;
-	char step[24]; /* the failed step: "setns", "unshare", "clone3" */
-};
+/* What a worker tells the harness, first when it is ready, then when it is done, is the agent's
+ * struct agent_ns_msg (agent/protocol.h): clone3 workers send it from the agent itself. */
 
 static const char *ns_hint(int e, int type)
 {
@@ -203,34 +200,36 @@ static void ns_reap(pid_t pid)
 		;
 }
 
-/* The operation itself, in whichever process does it. The clone3 child leaves at once: its
- * namespaces die with it, after t1. */
-static __attribute__((noinline)) void ns_op(enum ns_method m, unsigned long flags,
-					    struct ns_msg *msg, pid_t *child)
+/* The unshare itself, in the worker. */
+static __attribute__((noinline)) void ns_unshare(unsigned long flags, struct agent_ns_msg *msg)
 {
-	struct bb_clone_args a = { .flags = flags, .exit_signal = SIGCHLD };
 	long r;
 
-	*child = -1;
-	if (m == NS_UNSHARE) {
-		msg->t0 = clock_ns();
-		r = unshare((int)flags);
-		msg->t1 = clock_ns();
-	} else {
-		msg->t0 = clock_ns();
-		/* Size version 0, as this scenario has always passed: the kernel copies and checks
-		 * 64 bytes, not 88. */
-		r = bb_clone3(&a, CLONE_ARGS_SIZE_VER0);
-		if (r == 0)
-			_exit(0);
-		msg->t1 = clock_ns();
-		*child = (pid_t)r;
-	}
+	msg->t0 = clock_ns();
+	r = unshare((int)flags);
+	msg->t1 = clock_ns();
 	if (r < 0) {
 		msg->err = errno;
-		snprintf(msg->step, sizeof(msg->step), "%s",
-			 m == NS_UNSHARE ? "unshare" : "clone3");
+		snprintf(msg->step, sizeof(msg->step), "unshare");
 	}
+}
+
+/* A clone3 worker becomes the agent's (agent/protocol.h), which makes the call from an address
+ * space of its own: copying the harness's instead would cost by how much the rest of the run
+ * has allocated (2x in the default suite against the scenario alone, measured). Returns only
+ * when the exec failed. */
+static void ns_exec_clone3(const struct bench_case *c, int agent_fd, int release_fd, int report_fd)
+{
+	char spec[64], env[48];
+	char *argv[] = { "boxbench-agent", spec, NULL }, *envp[] = { env, NULL };
+
+	snprintf(spec, sizeof(spec), AGENT_NS_CLONE3 "%#lx:%d", ns_types[c->arg[ARG_TYPE]].flags,
+		 release_fd);
+	snprintf(env, sizeof(env), AGENT_FD_ENV "=%d", report_fd);
+	/* These two go through the exec; every other fd of the harness is close-on-exec. */
+	fcntl(release_fd, F_SETFD, 0);
+	fcntl(report_fd, F_SETFD, 0);
+	syscall(SYS_execveat, agent_fd, "", argv, envp, AT_EMPTY_PATH);
 }
 
 /* A worker: joins the case's mount namespace if it has one, says it is ready, waits for the
@@ -242,33 +241,32 @@ static __attribute__((noinline)) void ns_op(enum ns_method m, unsigned long flag
  * no more than one made after 80 ms of quiet (less: the caches are warm), so nothing waits
  * for it; keeping them all alive until teardown instead made each new one dearer. */
 static __attribute__((noreturn)) void ns_worker(const struct bench_case *c, int mntns_fd,
-						int release_fd, int report_fd)
+						int agent_fd, int release_fd, int report_fd)
 {
-	struct ns_msg m = { .pid = getpid() };
-	pid_t child;
+	struct agent_ns_msg m = { .pid = getpid() };
 	char b;
 
 	if (mntns_fd >= 0 && setns(mntns_fd, CLONE_NEWNS) < 0) {
 		m.err = errno;
 		snprintf(m.step, sizeof(m.step), "setns");
 	}
+	if (!m.err && c->arg[ARG_METHOD] == NS_CLONE3) {
+		ns_exec_clone3(c, agent_fd, release_fd, report_fd);
+		m.err = errno;
+		snprintf(m.step, sizeof(m.step), "exec");
+	}
 	/* A forked child maps the harness's code lazily, page by page, and each first touch is a
-	 * minor fault (several µs each on this guest). Mapping ns_op's pages now, and a no-op
-	 * call of the syscall's wrapper, keep those faults out of the timed call. */
-	madvise((void *)((uintptr_t)ns_op & ~(uintptr_t)4095), 8192, MADV_POPULATE_READ);
-	if (c->arg[ARG_METHOD] == NS_UNSHARE)
-		unshare(0);
-	else
-		bb_clone3(NULL, 0);
+	 * minor fault (several µs each on this guest). Mapping ns_unshare's pages now, and a
+	 * no-op call of the syscall's wrapper, keep those faults out of the timed call. */
+	madvise((void *)((uintptr_t)ns_unshare & ~(uintptr_t)4095), 8192, MADV_POPULATE_READ);
+	unshare(0);
 	if (write(report_fd, &m, sizeof(m)) != sizeof(m) || m.err)
 		_exit(1);
 	while (read(release_fd, &b, 1) < 0 && errno == EINTR)
 		;
-	ns_op((enum ns_method)c->arg[ARG_METHOD], ns_types[c->arg[ARG_TYPE]].flags, &m, &child);
+	ns_unshare(ns_types[c->arg[ARG_TYPE]].flags, &m);
 	if (write(report_fd, &m, sizeof(m)) != sizeof(m))
 		_exit(1);
-	if (child > 0)
-		ns_reap(child);
 	_exit(0);
 }
 
@@ -281,7 +279,7 @@ static int ns_fail(const struct bench_case *c, int e, const char *step, const ch
 
 static int ns_msg_cmp(const void *a, const void *b)
 {
-	const struct ns_msg *x = a, *y = b;
+	const struct agent_ns_msg *x = a, *y = b;
 	uint64_t dx = x->t1 - x->t0, dy = y->t1 - y->t0;
 
 	return dx < dy ? -1 : dx > dy;
@@ -296,12 +294,11 @@ static int ns_run_workers(struct run_ctx *ctx, struct bench_case *c, struct samp
 {
 	struct ns_state *st = c->priv;
 	unsigned n = (unsigned)c->arg[ARG_CONCURRENCY], started = 0;
-	struct ns_msg msgs[NS_MAX_WORKERS];
+	struct agent_ns_msg msgs[NS_MAX_WORKERS];
 	int rel[2] = { -1, -1 }, rep[2] = { -1, -1 }, e = 0;
 	pid_t pids[NS_MAX_WORKERS], parent = getpid();
 	uint64_t first = ~0ULL, last = 0;
 
-	(void)ctx;
 	if (pipe2(rel, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0) {
 		e = bb_err(err, errno,
 			   "cannot make the workers' pipes: %s (too many open files? "
@@ -316,7 +313,7 @@ static int ns_run_workers(struct run_ctx *ctx, struct bench_case *c, struct samp
 			spawn_die_with_parent(parent);
 			close(rel[1]);
 			close(rep[0]);
-			ns_worker(c, st->mntns_fd, rel[0], rep[1]);
+			ns_worker(c, st->mntns_fd, ctx->session->agent_fd, rel[0], rep[1]);
 		}
 		if (pid < 0) {
 			e = bb_err(err, errno, "cannot fork a namespace worker: %s (%s)",
@@ -390,38 +387,10 @@ out:
 	return e;
 }
 
-/* clone3 by the harness itself: the span is the harness's own syscall. */
-static int ns_clone3_here(struct bench_case *c, struct sample *s, struct timed_span *span,
-			  struct bb_error *err)
-{
-	struct ns_msg m = { 0 };
-	pid_t child;
-
-	/* The probes' ring buffer wakes its reader on the first event after a drain, by a
-	 * self-IPI (a VM exit on a guest): a syscall of no interest takes that hit outside
-	 * [t0, t1]. */
-	getppid();
-	ns_op(NS_CLONE3, ns_types[c->arg[ARG_TYPE]].flags, &m, &child);
-	if (m.err)
-		return ns_fail(c, m.err, "clone3", "in the harness", err);
-	ns_reap(child);
-	sample_span(s, span, getpid(), m.t0, m.t1);
-	return 0;
-}
-
-static int ns_iterate(struct run_ctx *ctx, struct bench_case *c, struct sample *s,
-		      struct timed_span *span, struct bb_error *err)
-{
-	if (c->arg[ARG_METHOD] == NS_CLONE3 && c->arg[ARG_CONCURRENCY] == 1)
-		return ns_clone3_here(c, s, span, err);
-	return ns_run_workers(ctx, c, s, span, err);
-}
-
 static int ns_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_error *err)
 {
 	struct ns_state *st = calloc(1, sizeof(*st));
 	unsigned n = c->arg[ARG_MOUNTS] > 0 ? (unsigned)c->arg[ARG_MOUNTS] : 0;
-	bool by_harness = c->arg[ARG_METHOD] == NS_CLONE3 && c->arg[ARG_CONCURRENCY] == 1;
 
 	if (!st)
 		return bb_err(err, ENOMEM, "out of memory");
@@ -429,10 +398,8 @@ static int ns_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_error *
 	c->priv = st;
 	/* A new mount namespace costs per mount copied. Workers copy one held since set-up,
 	 * made before copyup, lookup and readdir hold their mounts, so what else runs does not
-	 * change these cases; mounts:0 is the same as type:mnt, the base of its series. The
-	 * harness's own clone3 copies the harness's namespace as it is: those cases are
-	 * dominated by the copy of its address space. */
-	if (!(ns_types[c->arg[ARG_TYPE]].flags & CLONE_NEWNS) || by_harness)
+	 * change these cases; mounts:0 is the same as type:mnt, the base of its series. */
+	if (!(ns_types[c->arg[ARG_TYPE]].flags & CLONE_NEWNS))
 		return 0;
 	if (n)
 		snprintf(st->mnt_dir, sizeof(st->mnt_dir), "%s/ns-mounts-%u", ctx->session->workdir,
@@ -462,6 +429,6 @@ const struct scenario scenario_ns = {
 		   "upper-median worker), and mount namespaces over 0..1000 mounts",
 	.plan = ns_plan,
 	.setup = ns_setup,
-	.iterate = ns_iterate,
+	.iterate = ns_run_workers,
 	.teardown = ns_teardown,
 };

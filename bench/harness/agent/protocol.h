@@ -8,9 +8,26 @@
 #ifndef BOXBENCH_AGENT_PROTOCOL_H
 #define BOXBENCH_AGENT_PROTOCOL_H
 
+#include <stdint.h>
+
 #define AGENT_FD_ENV	  "BOXBENCH_REPORT_FD" /* the report pipe's fd number */
 #define AGENT_SELF_FD_ENV "BOXBENCH_SELF_FD" /* an fd of the agent binary, for the exec op */
 #define AGENT_LINE_MAX	  256
+
+/* The ns scenario's clone3 worker: argv[1] "ns-clone3:<flags>:<release fd>", the report fd in
+ * AGENT_FD_ENV. It calls clone3() with <flags> from the agent's own small, fixed address space,
+ * not the harness's, whose size (and so the cost of copying it) depends on the rest of the run.
+ * It reports in binary struct agent_ns_msg records, each one write(2) under PIPE_BUF: first
+ * "ready" (err set if it cannot go on), then, once <release fd> reads EOF, the clone3's times.
+ * The ns scenario's unshare workers send the same records. */
+#define AGENT_NS_CLONE3 "ns-clone3:"
+
+struct agent_ns_msg {
+	int32_t pid;
+	int32_t err; /* errno of the failed step, 0 if none */
+	uint64_t t0, t1;
+	char step[24]; /* the failed step: "setns", "unshare", "clone3", "exec" */
+};
 
 /* Operations, given as argv words "<name>[:<arg>]":
  *   stat:PATH     fstatat(2) of PATH (lookup cost)
