@@ -22,9 +22,9 @@ static const struct {
 	unsigned repetitions, warmup, block;
 	struct run_settle settle;
 } suites[] = {
-	[SUITE_QUICK] = { "quick", 5, 1, 5, { 0, 0 } },
-	[SUITE_DEFAULT] = { "default", 40, 1, 10, { 1, 0 } },
-	[SUITE_FULL] = { "full", 60, 1, 10, { 1, 0 } },
+	[SUITE_QUICK] = { "quick", 5, 1, 1, { 0, 0 } },
+	[SUITE_DEFAULT] = { "default", 40, 1, 1, { 0, 0 } },
+	[SUITE_FULL] = { "full", 60, 1, 1, { 0, 0 } },
 };
 
 unsigned suite_repetitions(enum suite s)

@@ -151,14 +151,14 @@ static void openmetrics_has_a_histogram_per_scenario(void **state)
 			 "source=\"tracepoint\"} 7e-06");
 	assert_line(out, "boxbench_mount_duration_seconds_count{case=\"depth:1/op:mount\","
 			 "source=\"tracepoint\"} 3");
-	/* '=' cannot stand in a metric name: '_'. */
+	/* '=' cannot stand in a metric name: '_', and the scenario as written is a label. */
 	assert_line(out, "# TYPE boxbench__lookup_duration_seconds histogram");
 	assert_line(out, "boxbench__lookup_duration_seconds_bucket{case=\"depth:8/target:a,b\","
-			 "source=\"wall\",le=\"0.0025\"} 0");
+			 "source=\"wall\",scenario=\"=lookup\",le=\"0.0025\"} 0");
 	assert_line(out, "boxbench__lookup_duration_seconds_bucket{case=\"depth:8/target:a,b\","
-			 "source=\"wall\",le=\"0.005\"} 2");
+			 "source=\"wall\",scenario=\"=lookup\",le=\"0.005\"} 2");
 	assert_line(out, "boxbench__lookup_duration_seconds_sum{case=\"depth:8/target:a,b\","
-			 "source=\"wall\"} 0.008");
+			 "source=\"wall\",scenario=\"=lookup\"} 0.008");
 	assert_line(out,
 		    "boxbench_host_info{kernel=\"6.1.0-test\",host=\"h\\\"q\",version=\"0.1.0\","
 		    "driver=\"overlay\",backing_fs=\"ext4\",cgroup_mode=\"v2\",suite=\"quick\"} 1");
