@@ -257,14 +257,14 @@ static int parse_args(int argc, char **argv, struct run_opts *o, struct bb_error
 			o->cfg.block = (unsigned)v;
 			break;
 		case O_SETTLE:
-			e = run_settle_parse(optarg, &o->cfg.settle, err);
+			e = run_settle_parse("--settle", optarg, &o->cfg.settle, err);
 			o->cfg.settle_set = true;
 			break;
 		case O_CACHE_STATES:
 			e = parse_caches(optarg, &o->cfg, err);
 			break;
 		case O_IDLE_SETTLE:
-			e = run_settle_parse(optarg, &o->cfg.idle_settle, err);
+			e = run_settle_parse("--idle-settle", optarg, &o->cfg.idle_settle, err);
 			o->cfg.idle_settle_set = true;
 			break;
 		case O_SEED:

@@ -39,7 +39,8 @@ static int parse_term(const char *t, size_t len, struct run_settle *out)
 	return 0;
 }
 
-int run_settle_parse(const char *text, struct run_settle *out, struct bb_error *err)
+int run_settle_parse(const char *what, const char *text, struct run_settle *out,
+		     struct bb_error *err)
 {
 	const char *p = text;
 
@@ -50,11 +51,10 @@ int run_settle_parse(const char *text, struct run_settle *out, struct bb_error *
 		size_t len = strcspn(p, "+");
 
 		if (parse_term(p, len, out) < 0)
-			return bb_err(
-				err, EINVAL,
-				"--settle: cannot read '%s': give none, or grace periods and a "
-				"sleep joined by '+' (gp, 2gp, 5ms, gp+2ms, 500us)",
-				text);
+			return bb_err(err, EINVAL,
+				      "%s: cannot read '%s': give none, or grace periods and a "
+				      "sleep joined by '+' (gp, 2gp, 5ms, gp+2ms, 500us)",
+				      what, text);
 		if (!p[len])
 			return 0;
 		p += len + 1;

@@ -17,7 +17,8 @@ struct run_settle {
 };
 
 /* "none", "gp", "2gp", "5ms", "gp+2ms", "500us", ...: into *out. -EINVAL with a message. */
-int run_settle_parse(const char *text, struct run_settle *out, struct bb_error *err);
+int run_settle_parse(const char *what, const char *text, struct run_settle *out,
+		     struct bb_error *err);
 
 /* "gp+2ms", "none": what the results' context records. */
 void run_settle_name(const struct run_settle *s, char *buf, size_t len);

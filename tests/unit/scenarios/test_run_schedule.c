@@ -128,14 +128,14 @@ static void settle_specs_parse_and_name_back(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		assert_int_equal(run_settle_parse(ok[i].in, &s, &err), 0);
+		assert_int_equal(run_settle_parse("--settle", ok[i].in, &s, &err), 0);
 		assert_int_equal(s.grace_periods, ok[i].gp);
 		assert_int_equal(s.sleep_us, ok[i].us);
 		run_settle_name(&s, name, sizeof(name));
 		assert_string_equal(name, ok[i].name);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(run_settle_parse(bad[i], &s, &err), -EINVAL);
+		assert_int_equal(run_settle_parse("--settle", bad[i], &s, &err), -EINVAL);
 		assert_non_null(strstr(err.msg, "--settle"));
 	}
 }
