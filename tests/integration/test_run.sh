@@ -17,6 +17,39 @@ test_run_usage_errors_name_the_problem() {
 	assert_eq 2 "$rc" "unknown suite"
 	run "$BOXBENCH" run --size lots
 	assert_eq 2 "$rc" "bad size"
+	run "$BOXBENCH" run --block 0
+	assert_eq 2 "$rc" "block 0"
+	assert_contains "$err" "--block: '0' is not a whole number" "block message"
+	run "$BOXBENCH" run --settle 3xyz
+	assert_eq 2 "$rc" "bad settle"
+	assert_contains "$err" "--settle: cannot read '3xyz'" "settle message"
+	run "$BOXBENCH" run --idle-settle gp+bad
+	assert_eq 2 "$rc" "bad idle settle"
+	assert_contains "$err" "--idle-settle: cannot read 'gp+bad'" "idle-settle message names it"
+	run "$BOXBENCH" run --cache hot
+	assert_eq 2 "$rc" "unknown cache state"
+	assert_contains "$err" "unknown cache state 'hot'" "cache message"
+}
+
+# --cache dropped plans and measures only cache:dropped lookups, and the results' context
+# records how the run was scheduled.
+test_run_cache_dropped_and_the_schedule_in_the_context() {
+	local d names
+	d=$(mktemp -d /tmp/bbtest-run-dropped.XXXXXX)
+	trap "rm -rf '$d'" EXIT
+	mkdir "$d/cache"
+	run "$BOXBENCH" run --suite quick --scenario lookup --depth 8 --cache dropped \
+		--repetitions 2 --settle gp+1ms --cache-dir "$d/cache" --out "$d/r.json"
+	assert_eq 0 "$rc" "run --cache dropped (stderr: $(tail -c 300 <<<"$err"))"
+	names=$(jq -r '[.benchmarks[] | select(.run_type == "iteration") | .name] | unique | .[]' \
+		"$d/r.json")
+	[ -n "$names" ] || fail "no case ran"
+	grep -v '/cache:dropped$' <<<"$names" && fail "a case other than cache:dropped ran"
+	jq -e '[.benchmarks[] | select(.run_type == "iteration") | .real_time > 0] | all' \
+		"$d/r.json" >/dev/null || fail "a dropped lookup has no positive time"
+	assert_eq '1 gp+1ms 3gp blocks-random' \
+		"$(jq -r '.context | "\(.block) \(.settle) \(.idle_settle) \(.case_order)"' "$d/r.json")" \
+		"the context's schedule"
 }
 
 test_run_as_nobody_explains_root() {

@@ -130,3 +130,20 @@ test_pivot_cases_with_mounts() {
 	slower "$(median pivot/method:pivot_root/mounts:0/settled:yes)" \
 		"$(median pivot/method:chroot/mounts:0)" "pivot_root + umount vs chroot"
 }
+
+# Writing cgroup.procs takes the threadgroup rwsem for write, whose rcu_sync waits a grace
+# period unless another writer used it within the last one: back to back an attach is
+# microseconds, after the kernel went idle (pace:idle) it is a synchronize_rcu, milliseconds.
+# (A cgroup2 mounted with favordynmods would make both fast.)
+test_cgroup_attach_after_idle_waits_for_a_grace_period() {
+	local c n=0
+	quick_run
+	for c in $(jq -r '.benchmarks[] | select(.run_type == "aggregate" and
+			.aggregate_name == "median" and (.run_name | test("^cgroup/op:attach/.*/pace:idle$")))
+			| .run_name' "$BB_TMP/r.json"); do
+		slower "$(median "$c")" "$(awk -v b="$(median "${c%pace:idle}pace:back-to-back")" \
+			'BEGIN { print b * 10 }')" "$c against ten times its back-to-back median"
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ] || fail "no cgroup attach case with pace:idle ran"
+}
