@@ -174,3 +174,14 @@ test_run_exits_1_and_says_why_when_cases_failed() {
 	jq -e '[.benchmarks[] | select(.run_type == "iteration" and (.error_occurred | not))]
 		| length > 0' "$d/r.json" >/dev/null || fail "the lookup cases were not measured"
 }
+
+# Every option the README's run row names is one that run --help documents (and so parses).
+test_run_readme_names_only_options_that_exist() {
+	local row help opt missing=
+	row=$(grep '^| `boxbench run \[options\]`' "$run_top/README.md") || fail "no run row in README.md"
+	help=$("$BOXBENCH" run --help) || fail "run --help failed"
+	for opt in $(grep -o -- '`--[a-z-]*' <<<"$row" | tr -d '`' | sort -u); do
+		grep -q -- "^  $opt\b" <<<"$help" || missing="$missing $opt"
+	done
+	[ -z "$missing" ] || fail "README's run row names options run --help does not have:$missing"
+}
