@@ -181,7 +181,8 @@ test_run_readme_names_only_options_that_exist() {
 	row=$(grep '^| `boxbench run \[options\]`' "$run_top/README.md") || fail "no run row in README.md"
 	help=$("$BOXBENCH" run --help) || fail "run --help failed"
 	for opt in $(grep -o -- '`--[a-z-]*' <<<"$row" | tr -d '`' | sort -u); do
-		grep -q -- "^  $opt\b" <<<"$help" || missing="$missing $opt"
+		# The option itself, not one it is the start of (--cache of --cache-dir).
+		grep -qE -- "^  $opt( |$)" <<<"$help" || missing="$missing $opt"
 	done
 	[ -z "$missing" ] || fail "README's run row names options run --help does not have:$missing"
 }
