@@ -137,6 +137,8 @@ static json_t *row(const struct bench_case *c, size_t family, const char *run_ty
 	json_object_set_new(r, "threads", json_integer(1));
 	json_object_set_new(r, "iterations", json_integer(1));
 	json_object_set_new(r, "time_unit", json_string("ns"));
+	if (c->stack_key[0])
+		json_object_set_new(r, "stack_key", json_string(c->stack_key));
 	return r;
 }
 

@@ -187,13 +187,8 @@ int run_execute(struct run_ctx *ctx, struct case_list *cases, run_progress_fn pr
 	}
 
 	plans = calloc(cases->n ? cases->n : 1, sizeof(*plans));
-	for (size_t i = 0; plans && i < cases->n; i++) {
-		bool is_idle = cases->items[i].pace == PACE_IDLE;
-
-		/* A primer would make an idle case's iteration the second of two in a row. */
-		plans[i] = (struct run_case_plan){ reps, is_idle ? 1 : block, is_idle ? 0 : warm,
-						   is_idle };
-	}
+	for (size_t i = 0; plans && i < cases->n; i++)
+		plans[i] = run_case_plan_for(cases->items[i].pace, reps, block, warm);
 	if (!plans || run_schedule_make(plans, cases->n, cfg->seed, &sched) < 0) {
 		free(plans);
 		rc = bb_err(err, ENOMEM, "out of memory scheduling %zu cases", cases->n);

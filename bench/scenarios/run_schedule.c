@@ -57,3 +57,17 @@ void run_schedule_free(struct run_schedule *s)
 	s->blocks = NULL;
 	s->n = 0;
 }
+
+struct run_case_plan run_case_plan_for(enum case_pace p, unsigned reps, unsigned block,
+				       unsigned primers)
+{
+	switch (p) {
+	case PACE_IDLE:
+		/* A primer would make the iteration the second of two in a row. */
+		return (struct run_case_plan){ reps, 1, 0, true };
+	case PACE_AFTER_TEARDOWN:
+		return (struct run_case_plan){ reps, 1, 1, true };
+	default:
+		return (struct run_case_plan){ reps, block, primers, false };
+	}
+}

@@ -10,6 +10,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* How a case's iterations follow one another: its pace: parameter, where it has one. Most
+ * cases run at the suite's pace. Where the kernel's state between operations is itself the
+ * question, the case says which state it measures. */
+enum case_pace {
+	PACE_SUITE, /* blocks led by primers, the run's settle between them */
+	/* Each iteration on its own, after the kernel has gone idle (the run's idle settle):
+	 * what a user's single container start costs, grace-period waits included. */
+	PACE_IDLE,
+	/* As PACE_SUITE, named for what it is: the operation on a busy host, many in a row. */
+	PACE_BACK_TO_BACK,
+	/* Each iteration right after one untimed iteration of the same case, the kernel idle
+	 * before that one: a start that follows another's teardown, whose deferred work (the
+	 * net namespace cleanup, the dropped mounts' grace periods) is still running. */
+	PACE_AFTER_TEARDOWN,
+};
+
 /* How one case's iterations are to be run. */
 struct run_case_plan {
 	unsigned reps; /* measured iterations */
@@ -39,5 +55,9 @@ struct run_schedule {
 int run_schedule_make(const struct run_case_plan *plans, size_t n_cases, unsigned long long seed,
 		      struct run_schedule *out);
 void run_schedule_free(struct run_schedule *s);
+
+/* The plan of a case at pace p, reps measured iterations, the run's block and primers. */
+struct run_case_plan run_case_plan_for(enum case_pace p, unsigned reps, unsigned block,
+				       unsigned primers);
 
 #endif

@@ -94,12 +94,15 @@ void size_name(unsigned long long bytes, char *buf, size_t len)
 	snprintf(buf, len, "%llu%s", bytes, units[u]);
 }
 
-int run_stack(const struct run_ctx *ctx, const struct layer_stack_params *p,
+int run_stack(const struct run_ctx *ctx, struct bench_case *c, const struct layer_stack_params *p,
 	      struct layer_stack *out, struct bb_error *err)
 {
-	if (ctx->cfg->image)
-		return layer_stack_copy(out, ctx->cfg->image, err);
-	return layer_stack_build(out, p, ctx->session->cache_dir, err);
+	int e = ctx->cfg->image ? layer_stack_copy(out, ctx->cfg->image, err)
+				: layer_stack_build(out, p, ctx->session->cache_dir, err);
+
+	if (!e)
+		snprintf(c->stack_key, sizeof(c->stack_key), "%s", out->key);
+	return e;
 }
 
 void case_image_param(const struct run_ctx *ctx, struct bench_case *c)
@@ -161,6 +164,8 @@ const char *case_pace_name(enum case_pace p)
 		return "idle";
 	case PACE_BACK_TO_BACK:
 		return "back-to-back";
+	case PACE_AFTER_TEARDOWN:
+		return "after-teardown";
 	default:
 		return NULL;
 	}

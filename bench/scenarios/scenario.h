@@ -18,6 +18,7 @@
 #include "common/sys.h" /* clock_ns(), the clock of spans */
 #include "probes/probes.h"
 #include "harness/session.h"
+#include "run_schedule.h" /* enum case_pace */
 #include "run_settle.h"
 
 enum suite { SUITE_QUICK, SUITE_DEFAULT, SUITE_FULL };
@@ -83,18 +84,6 @@ struct timed_span {
 #define CASE_PARAMS_MAX 8
 #define CASE_NAME_MAX	200
 
-/* How a case's iterations follow one another: its pace: parameter, where it has one. Most
- * cases run at the suite's pace (run_schedule.h). Where the kernel's state between operations
- * is itself the question, the case says which state it measures. */
-enum case_pace {
-	PACE_SUITE, /* blocks led by primers, the run's settle between them */
-	/* Each iteration on its own, after the kernel has gone idle (run_config.idle_settle):
-	 * what a user's single container start costs, grace-period waits included. */
-	PACE_IDLE,
-	/* As PACE_SUITE, named for what it is: the operation on a busy host, many in a row. */
-	PACE_BACK_TO_BACK,
-};
-
 /* The dentry and inode caches a lookup or readdir case starts from (its cache: parameter).
  *  warm:    one overlay mount held for the run, the name resolved before: the caches of a
  *           running container's second look.
@@ -114,7 +103,7 @@ size_t run_cache_states(const struct run_ctx *ctx, enum cache_state out[CACHE_NR
 /* What a cache:dropped iteration does before its mount, outside the span. */
 int run_drop_dentries(struct bb_error *err);
 
-/* "idle", "back-to-back"; NULL for PACE_SUITE (no pace: parameter). */
+/* "idle", "back-to-back", "after-teardown"; NULL for PACE_SUITE (no pace: parameter). */
 const char *case_pace_name(enum case_pace p);
 
 struct bench_case {
@@ -126,6 +115,7 @@ struct bench_case {
 	int func_metric; /* enum func_metric that times this case's operation, or -1 */
 	bool detached; /* runs with the probes detached: its numbers are wall only */
 	enum case_pace pace;
+	char stack_key[17]; /* the layer stack's cache key (<cache>/<key>); "" if none */
 	const char *extra_names[SAMPLE_EXTRA_MAX]; /* names of sample.extra[], ns each */
 	size_t n_extra;
 	void *priv; /* the scenario's state between setup and teardown */
@@ -171,9 +161,9 @@ void sample_span(struct sample *s, struct timed_span *span, pid_t tid, unsigned 
 /* "1MiB", "4KiB", "0B": sizes as case names show them. */
 void size_name(unsigned long long bytes, char *buf, size_t len);
 
-/* The stack a case runs on: the --image one (a copy), or the synthetic stack of p, built or
- * taken from the session's cache. */
-int run_stack(const struct run_ctx *ctx, const struct layer_stack_params *p,
+/* The stack case c runs on: the --image one (a copy), or the synthetic stack of p, built or
+ * taken from the session's cache. Its key goes into c->stack_key, for the results. */
+int run_stack(const struct run_ctx *ctx, struct bench_case *c, const struct layer_stack_params *p,
 	      struct layer_stack *out, struct bb_error *err);
 /* Adds image:<name> to a stack-based case when the run is on an image. */
 void case_image_param(const struct run_ctx *ctx, struct bench_case *c);

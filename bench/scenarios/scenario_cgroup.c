@@ -64,13 +64,14 @@ struct cg_state {
  * makes that a synchronize_rcu() unless another writer came within the last two grace periods.
  * So an attach costs ~10 µs on a busy host and ~10 ms for a lone container start (measured
  * here, v1 memory). Attach and clone-into, which takes only the read side, are measured at
- * both paces. */
+ * both paces. The rwsem is one for all controllers: pace:idle is planned for the memory
+ * controller and the controller-less v2 group, and for every controller in the full suite. */
 static bool cg_has_pace(int op)
 {
 	return op == OP_ATTACH || op == OP_CLONE_INTO;
 }
 
-static int cg_plan_ops(struct case_list *cases, bool v2, int ctrl, struct bb_error *err)
+static int cg_plan_ops(struct case_list *cases, bool v2, int ctrl, bool idle, struct bb_error *err)
 {
 	static const enum case_pace paces[] = { PACE_BACK_TO_BACK, PACE_IDLE };
 
@@ -78,7 +79,7 @@ static int cg_plan_ops(struct case_list *cases, bool v2, int ctrl, struct bb_err
 		/* A group without a controller has no limit to set; v1 takes no clone3 fd. */
 		if ((op == OP_LIMIT && ctrl < 0) || (op == OP_CLONE_INTO && !v2))
 			continue;
-		for (size_t p = 0; p < (cg_has_pace(op) ? 2 : 1); p++) {
+		for (size_t p = 0; p < (cg_has_pace(op) && idle ? 2u : 1u); p++) {
 			struct bench_case *c = case_add(cases, &scenario_cgroup, err);
 
 			if (!c)
@@ -119,11 +120,12 @@ static int cg_plan(const struct run_ctx *ctx, struct case_list *cases, struct bb
 		/* quick: the memory controller, the one every container is limited by. */
 		if (ctx->cfg->suite == SUITE_QUICK && c != CGROUP_MEMORY)
 			continue;
-		e = cg_plan_ops(cases, l->ctrl[c].where == CGROUP_ON_V2, c, err);
+		e = cg_plan_ops(cases, l->ctrl[c].where == CGROUP_ON_V2, c,
+				ctx->cfg->suite == SUITE_FULL || c == CGROUP_MEMORY, err);
 	}
 	/* The v2 tree without a controller: still groups, attach, and CLONE_INTO_CGROUP. */
 	if (!e && l->v2_root[0])
-		e = cg_plan_ops(cases, true, -1, err);
+		e = cg_plan_ops(cases, true, -1, true, err);
 	return e;
 }
 

@@ -298,7 +298,7 @@ static int image_setup(struct run_ctx *ctx, struct bench_case *c, struct copyup_
 	const struct planted *pl;
 	int e;
 
-	if ((e = run_stack(ctx, NULL, &st->stack, err)))
+	if ((e = run_stack(ctx, c, NULL, &st->stack, err)))
 		return e;
 	pl = layer_stack_find_role(&st->stack, role);
 	if (!pl)
@@ -352,6 +352,7 @@ static int copyup_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_err
 		return image_setup(ctx, c, st, &o, err);
 	if ((e = layer_stack_build(&st->stack, &p, cache, err)))
 		return e;
+	snprintf(c->stack_key, sizeof(c->stack_key), "%s", st->stack.key);
 	if (strcmp(want_fs, ovl_fixture_fs_name(st->stack.dir)))
 		return bb_err(
 			err, EXDEV,

@@ -128,7 +128,7 @@ static int lookup_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_err
 	layer_stack_params_default(&p);
 	p.depth = (unsigned)c->arg[0];
 	p.seed = ctx->cfg->seed;
-	if ((e = run_stack(ctx, &p, &st->stack, err)))
+	if ((e = run_stack(ctx, c, &p, &st->stack, err)))
 		return e;
 	st->target = layer_stack_find_role(&st->stack, targets[c->arg[1]]);
 	if (!st->target)

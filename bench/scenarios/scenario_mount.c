@@ -68,7 +68,7 @@ static int mount_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_erro
 	layer_stack_params_default(&p);
 	p.depth = (unsigned)c->arg[0];
 	p.seed = ctx->cfg->seed;
-	if ((e = run_stack(ctx, &p, &st->stack, err)))
+	if ((e = run_stack(ctx, c, &p, &st->stack, err)))
 		return e;
 	return ovl_fixture_init(&st->fx, &st->stack, ctx->session->workdir, "mount",
 				(enum mount_api)c->arg[1], NULL, err);

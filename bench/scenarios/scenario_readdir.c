@@ -160,7 +160,7 @@ static int readdir_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_er
 	p.files_per_layer = (unsigned)c->arg[1];
 	p.whiteouts_per_layer = (unsigned)c->arg[2];
 	p.seed = ctx->cfg->seed;
-	if ((e = run_stack(ctx, &p, &st->stack, err)))
+	if ((e = run_stack(ctx, c, &p, &st->stack, err)))
 		return e;
 	if (ctx->cfg->image) {
 		const struct planted *d = layer_stack_find_role(&st->stack, "readdir");

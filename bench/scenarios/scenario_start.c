@@ -28,6 +28,7 @@ static const enum phase start_phases[] = { PHASE_CGROUP, PHASE_CLONE, PHASE_IDMA
 static int start_plan(const struct run_ctx *ctx, struct case_list *cases, struct bb_error *err)
 {
 	static const unsigned quick[] = { 8 }, deflt[] = { 8, 64 }, full[] = { 1, 8, 64, 256 };
+	static const enum case_pace paces[] = { PACE_BACK_TO_BACK, PACE_IDLE, PACE_AFTER_TEARDOWN };
 	const unsigned *depths;
 	size_t nd = run_depths(ctx, quick, 1, deflt, 2, full, 4, &depths);
 
@@ -36,15 +37,16 @@ static int start_plan(const struct run_ctx *ctx, struct case_list *cases, struct
 	int modes = ctx->cfg->probe_overhead && ctx->cfg->probe_mode != PROBE_MODE_OFF ? 2 : 1;
 
 	for (size_t i = 0; i < nd; i++) {
-		for (int k = 0; k < 4 * modes; k++) {
-			int net = !(k % 2), detached = k / 4;
-			enum case_pace pace = k / 2 % 2 ? PACE_IDLE : PACE_BACK_TO_BACK;
+		for (int k = 0; k < 6 * modes; k++) {
+			int net = !(k % 2), detached = k / 6;
+			enum case_pace pace = paces[k / 2 % 3];
 			struct bench_case *c;
 
 			/* A lone start waits for grace periods a busy host's do not (the cgroup
-			 * attach's rcu_sync): at pace:idle in the full suite at every depth, in
-			 * the others at the first. */
-			if (pace == PACE_IDLE && ctx->cfg->suite != SUITE_FULL && i > 0)
+			 * attach's rcu_sync), and one right after a teardown meets that teardown's
+			 * deferred work: both in the full suite at every depth, in the others at
+			 * the first. */
+			if (pace != PACE_BACK_TO_BACK && ctx->cfg->suite != SUITE_FULL && i > 0)
 				continue;
 			c = case_add(cases, &scenario_start, err);
 			if (!c)
@@ -84,7 +86,7 @@ static int start_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_erro
 	 * and is what new runtimes use. */
 	st->driver.api = MOUNT_API_FSCONFIG;
 	c->priv = st;
-	if ((e = run_stack(ctx, &p, &st->stack, err)))
+	if ((e = run_stack(ctx, c, &p, &st->stack, err)))
 		return e;
 	return 0;
 }

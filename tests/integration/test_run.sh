@@ -186,3 +186,35 @@ test_run_readme_names_only_options_that_exist() {
 	done
 	[ -z "$missing" ] || fail "README's run row names options run --help does not have:$missing"
 }
+
+# pace:after-teardown: each measured start follows one untimed start of its case, torn down,
+# both after the idle settle. The primer's attach leaves the cgroup threadgroup rwsem's
+# rcu_sync in its fast state, so the measured attach is the back-to-back one (microseconds),
+# not pace:idle's synchronize_rcu (milliseconds): a schedule that skipped the primer fails this.
+test_run_after_teardown_starts_follow_a_torn_down_one() {
+	local d idle after
+	d=$(mktemp -d /tmp/bbtest-run-teardown.XXXXXX)
+	trap "rm -rf '$d'" EXIT
+	mkdir "$d/cache"
+	run "$BOXBENCH" run --suite quick --scenario start --repetitions 5 --cache-dir "$d/cache" \
+		--out "$d/r.json"
+	assert_eq 0 "$rc" "run --scenario start (stderr: $(tail -c 300 <<<"$err"))"
+	for net in yes no; do
+		jq -e --arg n "start/driver:overlay/depth:8/netns:$net/pace:after-teardown" \
+			'[.benchmarks[] | select(.run_type == "iteration" and .name == $n)] | length == 5' \
+			"$d/r.json" >/dev/null || fail "no 5 samples of the netns:$net after-teardown case"
+	done
+	attach() { # PACE: the median attach phase of the netns:yes case at PACE
+		jq -r --arg n "start/driver:overlay/depth:8/netns:yes/pace:$1" '.benchmarks[] |
+			select(.run_type == "aggregate" and .aggregate_name == "median" and
+			.run_name == $n) | .attach_ns // empty' "$d/r.json"
+	}
+	idle=$(attach idle)
+	after=$(attach after-teardown)
+	[ -n "$idle" ] && [ -n "$after" ] || fail "no attach phase in the start cases' results"
+	# On a v2-only host the start is placed by CLONE_INTO_CGROUP: no cgroup.procs write.
+	awk -v i="$idle" 'BEGIN { exit !(i > 1000000) }' ||
+		skip "pace:idle's attach took $idle ns, no grace period: this host's attach does not wait for one"
+	awk -v i="$idle" -v a="$after" 'BEGIN { exit !(a * 5 < i) }' ||
+		fail "after-teardown's attach ($after ns) is not a fifth of pace:idle's ($idle ns): was the primer run?"
+}

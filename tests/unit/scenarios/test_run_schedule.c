@@ -1,6 +1,6 @@
 /* Unit tests for the run's blocks (scenarios/run_schedule.c) and settle specs (run_settle.c):
  * every measured iteration scheduled once, blocks as even as reps allow, a pace:idle case's
- * iterations each alone, the same seed the same order, and the settle grammar. */
+ * iterations each alone, each pace's plan, the same seed the same order, and the settle grammar. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -89,6 +89,24 @@ static void idle_cases_run_each_iteration_alone(void **state)
 	run_schedule_free(&s);
 }
 
+/* Which pace gets which plan: an idle case's iteration alone and unprimed, an after-teardown
+ * one led by exactly one primer (the start that is torn down), both after an idle settle; the
+ * others at the run's blocks and primers. */
+static void each_pace_has_its_plan(void **state)
+{
+	struct run_case_plan p;
+
+	(void)state;
+	p = run_case_plan_for(PACE_SUITE, 40, 5, 2);
+	assert_true(p.reps == 40 && p.block == 5 && p.primers == 2 && !p.idle);
+	p = run_case_plan_for(PACE_BACK_TO_BACK, 40, 5, 2);
+	assert_true(p.reps == 40 && p.block == 5 && p.primers == 2 && !p.idle);
+	p = run_case_plan_for(PACE_IDLE, 40, 5, 2);
+	assert_true(p.reps == 40 && p.block == 1 && p.primers == 0 && p.idle);
+	p = run_case_plan_for(PACE_AFTER_TEARDOWN, 40, 5, 0);
+	assert_true(p.reps == 40 && p.block == 1 && p.primers == 1 && p.idle);
+}
+
 static void same_seed_same_order_other_seed_other_order(void **state)
 {
 	struct run_schedule a, b, c;
@@ -146,6 +164,7 @@ int main(void)
 		cmocka_unit_test(every_measured_iteration_once_in_even_blocks),
 		cmocka_unit_test(block_of_one_is_the_old_interleaving),
 		cmocka_unit_test(idle_cases_run_each_iteration_alone),
+		cmocka_unit_test(each_pace_has_its_plan),
 		cmocka_unit_test(same_seed_same_order_other_seed_other_order),
 		cmocka_unit_test(settle_specs_parse_and_name_back),
 	};
