@@ -1,4 +1,5 @@
-/* Pairing and verdicts for `boxbench compare`; the medians and CVs are recomputed from the
+/* Pairing for `boxbench compare`: the rows of one or more old runs and a new one matched by
+ * name, with their samples, for compare_judge.c; the medians and CVs are recomputed from the
  * iteration rows so boxbench, google/benchmark and hyperfine files are judged alike. */
 #include <errno.h>
 #include <math.h>
@@ -6,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compare.h"
+#include "compare_internal.h"
 #include "stats.h"
 
 const char *const compare_context_keys[] = {
@@ -20,7 +21,7 @@ const char *compare_verdict_name(enum compare_verdict v)
 		[VERDICT_SAME] = "same",
 		[VERDICT_REGRESSION] = "regression",
 		[VERDICT_IMPROVEMENT] = "improvement",
-		[VERDICT_UNSTABLE] = "unstable",
+		[VERDICT_INCONCLUSIVE] = "inconclusive",
 		[VERDICT_ADDED] = "added",
 		[VERDICT_REMOVED] = "removed",
 	};
@@ -124,17 +125,7 @@ static int cmp_double(const void *pa, const void *pb)
 	return (a > b) - (a < b);
 }
 
-/* A case's wall times, the one number compare judges (malloc'd; NULL when out of memory). */
-static double *wall_times(const struct result_case *c)
-{
-	double *v = malloc((c->n + 1) * sizeof(*v));
-
-	for (size_t i = 0; v && i < c->n; i++)
-		v[i] = c->samples[i].wall_ns;
-	return v;
-}
-
-static int side_compute(const double *ns, size_t n, struct compare_side *side)
+int compare_side_compute(const double *ns, size_t n, struct compare_side *side)
 {
 	double *sorted, sum = 0, ss = 0;
 
@@ -157,10 +148,8 @@ static int side_compute(const double *ns, size_t n, struct compare_side *side)
 	side->median = stats_quantile_sorted(sorted, n, 0.5);
 	side->min = sorted[0];
 	side->max = sorted[n - 1];
-	/* The spread that judges a row is robust: 1.4826 x MAD / median, the CV a normal
-	 * sample would have. Latencies are skewed, and one preempted sample can triple the
-	 * plain stddev without moving the median: the plain CV called every lookup row of a
-	 * quiet run unstable here (21-109%), the robust one separates noise from change. */
+	/* Latencies are skewed, and one preempted sample can triple the plain stddev without
+	 * moving the median: the robust spread is what a reader should look at. */
 	for (size_t i = 0; i < n; i++)
 		sorted[i] = fabs(sorted[i] - side->median);
 	qsort(sorted, n, sizeof(*sorted), cmp_double);
@@ -168,45 +157,6 @@ static int side_compute(const double *ns, size_t n, struct compare_side *side)
 		side->rcv = 1.4826 * stats_quantile_sorted(sorted, n, 0.5) / side->median;
 	free(sorted);
 	return 0;
-}
-
-static int case_side(const struct result_case *c, struct compare_side *side)
-{
-	double *ns = wall_times(c);
-	int ret = ns ? side_compute(ns, c->n, side) : -ENOMEM;
-
-	free(ns);
-	return ret;
-}
-
-static void judge(struct compare_row *r, const struct compare_opts *o)
-{
-	double noisier = fmax(r->old.rcv, r->new.rcv);
-	double need = fmax(o->threshold, 2 * noisier);
-	bool separate = r->new.min > r->old.max || r->new.max < r->old.min;
-
-	if (r->old.n < COMPARE_MIN_SAMPLES || r->new.n < COMPARE_MIN_SAMPLES) {
-		r->verdict = VERDICT_UNSTABLE;
-		r->why = "fewer than 5 samples";
-	} else if (noisier > o->max_cv &&
-		   !(separate && r->mw.p < o->alpha && fabs(r->change) > need)) {
-		/* Noise decides nothing either way, except a change so large that the two
-		 * samples do not even overlap and the rank test agrees: that is no noise. */
-		r->verdict = VERDICT_UNSTABLE;
-		r->why = "robust cv above the limit";
-	} else if (!(r->mw.p < o->alpha)) {
-		r->verdict = VERDICT_SAME;
-		r->why = "p not below alpha";
-	} else if (!(fabs(r->change) > need)) {
-		r->verdict = VERDICT_SAME;
-		r->why = "change within threshold";
-	} else if (!separate) {
-		r->verdict = VERDICT_SAME;
-		r->why = "ranges overlap";
-	} else {
-		r->verdict = r->change > 0 ? VERDICT_REGRESSION : VERDICT_IMPROVEMENT;
-		r->why = "p, change and ranges agree";
-	}
 }
 
 /* The stripped names of one file, checked for names that --strip-param made collide, and an
@@ -227,10 +177,10 @@ static int stripped_names(const struct result *f, const char *which, const struc
 		at = json_object_get(idx, v[i]);
 		if (at) {
 			bb_err(err, EINVAL,
-			       "in the %s file, '%s' and '%s' both become '%s' without the stripped "
-			       "parameters: strip fewer",
-			       which, f->cases[json_integer_value(at)].name, f->cases[i].name,
-			       v[i]);
+			       "in the %s file %s, '%s' and '%s' both become '%s' without the "
+			       "stripped parameters: strip fewer",
+			       which, f->path ? f->path : "", f->cases[json_integer_value(at)].name,
+			       f->cases[i].name, v[i]);
 			goto fail;
 		}
 		if (json_object_set_new(idx, v[i], json_integer((json_int_t)i)))
@@ -256,141 +206,142 @@ static void free_names(char **v, size_t n)
 	free(v);
 }
 
-/* The machine-wide shift: the median of the paired rows' median ratios. */
-static int result_shift(struct compare_result *out)
+/* Appends case c's wall times to *v (n, cap), and its run's log median and the variance of
+ * that log median (pi/2 x robust cv^2 / n, a median's large-sample variance) to the row's
+ * per-run lists. */
+static int add_run(struct compare_pair *pr, const struct result_case *c)
 {
-	double *ratio = malloc((out->n + 1) * sizeof(*ratio));
-	size_t n = 0;
+	struct compare_side one;
+	double *grown = realloc(pr->old, (pr->n_old + c->n + 1) * sizeof(*grown));
 
-	if (!ratio)
+	if (!grown)
 		return -ENOMEM;
-	for (size_t i = 0; i < out->n; i++) {
-		const struct compare_row *r = &out->rows[i];
-
-		if (r->has_old && r->has_new && r->old.n && r->new.n && r->old.median > 0)
-			ratio[n++] = r->new.median / r->old.median;
+	pr->old = grown;
+	for (size_t i = 0; i < c->n; i++)
+		pr->old[pr->n_old++] = c->samples[i].wall_ns;
+	if (compare_side_compute(grown + pr->n_old - c->n, c->n, &one))
+		return -ENOMEM;
+	if (c->n && one.median > 0) {
+		pr->run_log_median[pr->n_runs] = log(one.median);
+		pr->run_var[pr->n_runs] = M_PI / 2 * one.rcv * one.rcv / (double)c->n;
+		pr->n_runs++;
 	}
-	qsort(ratio, n, sizeof(*ratio), cmp_double);
-	out->shift = n ? stats_quantile_sorted(ratio, n, 0.5) : 0;
-	out->n_shift = n;
-	free(ratio);
 	return 0;
 }
 
-/* Judges a paired row; its new side is first divided by `scale` (1: as measured). */
-static int judge_pair(struct compare_row *r, const struct result_case *oc,
-		      const struct result_case *nc, double scale, const struct compare_opts *opts,
-		      struct bb_error *err)
+static void free_pairs(struct compare_pair *pairs, size_t n)
 {
-	double *o = wall_times(oc), *v = wall_times(nc);
-	int ret = 0;
-
-	if (!o || !v) {
-		ret = bb_err(err, ENOMEM, "out of memory");
-		goto out;
+	for (size_t i = 0; pairs && i < n; i++) {
+		free(pairs[i].old);
+		free(pairs[i].new);
+		free(pairs[i].run_log_median);
+		free(pairs[i].run_var);
 	}
-	if (scale != 1 && nc->n) {
-		for (size_t i = 0; i < nc->n; i++)
-			v[i] /= scale;
-		if (side_compute(v, nc->n, &r->new)) {
-			ret = bb_err(err, ENOMEM, "out of memory");
-			goto out;
-		}
-	}
-	r->change = r->old.median > 0 ? (r->new.median - r->old.median) / r->old.median : 0;
-	r->mw.p = 1;
-	if (oc->n && nc->n && (ret = mw_test(o, oc->n, v, nc->n, &r->mw, err)))
-		goto out;
-	judge(r, opts);
-out:
-	free(o);
-	free(v);
-	return ret;
+	free(pairs);
 }
 
-int compare_results(const struct result *old, const struct result *new,
+/* A new row for `name` (taken), or -ENOMEM. */
+static int add_row(struct compare_result *out, struct compare_pair *pairs, char **name,
+		   size_t n_old)
+{
+	struct compare_pair *pr = &pairs[out->n];
+
+	memset(pr, 0, sizeof(*pr));
+	pr->run_log_median = calloc(n_old + 1, sizeof(double));
+	pr->run_var = calloc(n_old + 1, sizeof(double));
+	if (!pr->run_log_median || !pr->run_var)
+		return -ENOMEM;
+	out->rows[out->n].name = *name;
+	*name = NULL;
+	out->n++;
+	return 0;
+}
+
+int compare_results(const struct result *const *old, size_t n_old, const struct result *new,
 		    const struct compare_opts *opts, struct compare_result *out,
 		    struct bb_error *err)
 {
-	const struct result_case **pairs = NULL; /* per row: old, new (NULL when absent) */
-	char **on = NULL, **nn = NULL;
-	json_t *oi = NULL, *ni = NULL;
-	bool *paired = NULL;
-	int ret;
+	struct compare_pair *pairs = NULL;
+	char ***on = calloc(n_old + 1, sizeof(*on)), **nn = NULL;
+	json_t **oi = calloc(n_old + 1, sizeof(*oi)), *ni = NULL, *rows_by_name = json_object();
+	size_t total = new->n_cases;
+	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
-	ret = stripped_names(old, "old", opts, &on, &oi, err);
+	out->n_baseline = n_old;
+	if (!on || !oi || !rows_by_name) {
+		ret = bb_err(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t k = 0; k < n_old && !ret; k++) {
+		ret = stripped_names(old[k], n_old > 1 ? "baseline" : "old", opts, &on[k], &oi[k],
+				     err);
+		total += old[k]->n_cases;
+	}
 	if (!ret)
 		ret = stripped_names(new, "new", opts, &nn, &ni, err);
 	if (ret)
 		goto out;
-	out->rows = calloc(old->n_cases + new->n_cases, sizeof(*out->rows));
-	pairs = calloc(2 * (old->n_cases + new->n_cases) + 1, sizeof(*pairs));
-	paired = calloc(new->n_cases + 1, sizeof(*paired));
-	if (!out->rows || !pairs || !paired) {
+	out->rows = calloc(total + 1, sizeof(*out->rows));
+	pairs = calloc(total + 1, sizeof(*pairs));
+	if (!out->rows || !pairs) {
 		ret = bb_err(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	/* The old file's order first, then what only the new one has, in its order. */
-	for (size_t pass = 0; pass < 2; pass++) {
-		size_t count = pass ? new->n_cases : old->n_cases;
+	/* The old runs' rows in their order first (the first run's, then any the later ones
+	 * add), then what only the new one has, in its order. */
+	for (size_t k = 0; k <= n_old; k++) {
+		const struct result *f = k < n_old ? old[k] : new;
+		char **names = k < n_old ? on[k] : nn;
 
-		for (size_t i = 0; i < count; i++) {
-			struct compare_row *r = &out->rows[out->n];
-			const struct result_case *os = NULL, *ns = NULL;
+		for (size_t i = 0; i < f->n_cases; i++) {
+			json_t *at = json_object_get(rows_by_name, names[i]);
+			size_t r;
 
-			if (pass == 0) {
-				json_t *at = json_object_get(ni, on[i]);
-
-				os = &old->cases[i];
-				if (at) {
-					ns = &new->cases[json_integer_value(at)];
-					paired[json_integer_value(at)] = true;
-				}
-				r->name = on[i];
-				on[i] = NULL;
+			if (!at) {
+				if (add_row(out, pairs, &names[i], n_old) ||
+				    json_object_set_new(rows_by_name, out->rows[out->n - 1].name,
+							json_integer((json_int_t)(out->n - 1))))
+					goto nomem;
+				at = json_object_get(rows_by_name, out->rows[out->n - 1].name);
+			}
+			r = (size_t)json_integer_value(at);
+			if (k < n_old) {
+				out->rows[r].has_old = true;
+				if (add_run(&pairs[r], &f->cases[i]))
+					goto nomem;
 			} else {
-				if (paired[i])
-					continue;
-				ns = &new->cases[i];
-				r->name = nn[i];
-				nn[i] = NULL;
-			}
-			pairs[2 * out->n] = os;
-			pairs[2 * out->n + 1] = ns;
-			out->n++;
-			r->has_old = os;
-			r->has_new = ns;
-			if ((os && case_side(os, &r->old)) || (ns && case_side(ns, &r->new))) {
-				ret = bb_err(err, ENOMEM, "out of memory");
-				goto out;
-			}
-		}
-	}
-	if (result_shift(out)) {
-		ret = bb_err(err, ENOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < out->n; i++) {
-		struct compare_row *r = &out->rows[i];
-		double scale = opts->normalize && out->shift > 0 ? out->shift : 1;
+				const struct result_case *c = &f->cases[i];
 
-		if (!r->has_old || !r->has_new) {
-			r->verdict = r->has_old ? VERDICT_REMOVED : VERDICT_ADDED;
-			r->why = r->has_old ? "only in the old file" : "only in the new file";
-		} else if ((ret = judge_pair(r, pairs[2 * i], pairs[2 * i + 1], scale, opts,
-					     err))) {
-			goto out;
+				out->rows[r].has_new = true;
+				pairs[r].new = malloc((c->n + 1) * sizeof(double));
+				if (!pairs[r].new)
+					goto nomem;
+				for (size_t j = 0; j < c->n; j++)
+					pairs[r].new[j] = c->samples[j].wall_ns;
+				pairs[r].n_new = c->n;
+			}
 		}
-		out->count[r->verdict]++;
 	}
+	for (size_t r = 0; r < out->n; r++)
+		if (compare_side_compute(pairs[r].old, pairs[r].n_old, &out->rows[r].old) ||
+		    compare_side_compute(pairs[r].new, pairs[r].n_new, &out->rows[r].new))
+			goto nomem;
+	ret = compare_judge(out, pairs, opts, err);
+	goto out;
+nomem:
+	ret = bb_err(err, ENOMEM, "out of memory");
 out:
-	free_names(on, old->n_cases);
+	for (size_t k = 0; on && k < n_old; k++) {
+		free_names(on[k], old[k]->n_cases);
+		json_decref(oi[k]);
+	}
+	free(on);
+	free(oi);
 	free_names(nn, new->n_cases);
-	json_decref(oi);
 	json_decref(ni);
-	free(paired);
-	free(pairs);
+	json_decref(rows_by_name);
+	free_pairs(pairs, out->n);
 	if (ret)
 		compare_result_free(out);
 	return ret;

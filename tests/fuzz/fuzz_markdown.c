@@ -1,7 +1,7 @@
 /* Fuzz target: `boxbench compare --markdown`, the table a CI job posts as a comment, through
  * cmd_compare() (tools/compare.c, linked in: the Markdown is written there). The input is two
  * result files split at a line "--", OLD then NEW. Checked: each benchmark is one table row of
- * six cells, a code span in a cell is closed, and nothing from the files reaches the comment
+ * seven cells, a code span in a cell is closed, and nothing from the files reaches the comment
  * as a control character. */
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,15 +17,16 @@
 /* How many rows compare's table should have: as many as compare_results() makes. */
 static long expected_rows(const char *old, const char *new)
 {
-	struct compare_opts o = { .alpha = 0.01, .threshold = 0.05, .max_cv = 0.10 };
+	struct compare_opts o = { .alpha = 0.05, .threshold = 0.05, .fdr = 0.05 };
 	struct result a = { 0 }, b = { 0 };
+	const struct result *olds[] = { &a };
 	struct compare_result res;
 	struct bb_error err = { 0 };
 	long n = -1;
 
 	if (!result_load(old, RESULT_NEED_PRINTABLE, &a, &err) &&
 	    !result_load(new, RESULT_NEED_PRINTABLE, &b, &err) &&
-	    !compare_results(&a, &b, &o, &res, &err)) {
+	    !compare_results(olds, 1, &b, &o, &res, &err)) {
 		n = (long)res.n;
 		compare_result_free(&res);
 	}
@@ -62,17 +63,17 @@ static void check_cell(const char *cell, size_t len, const char *line)
 
 static void check_row(const char *line)
 {
-	const char *cells[8];
+	const char *cells[9];
 	size_t n = 0;
 
 	for (const char *p = line; *p; p++)
 		if (*p == '|' && (p == line || p[-1] != '\\')) {
-			if (n == 8)
-				fz_fail("markdown: more than 6 cells in row '%s'", line);
+			if (n == 9)
+				fz_fail("markdown: more than 7 cells in row '%s'", line);
 			cells[n++] = p;
 		}
-	if (n != 7 || line[0] != '|' || line[strlen(line) - 1] != '|')
-		fz_fail("markdown: row '%s' is not 6 cells between pipes", line);
+	if (n != 8 || line[0] != '|' || line[strlen(line) - 1] != '|')
+		fz_fail("markdown: row '%s' is not 7 cells between pipes", line);
 	for (size_t i = 0; i + 1 < n; i++)
 		check_cell(cells[i] + 1, (size_t)(cells[i + 1] - cells[i] - 1), line);
 }

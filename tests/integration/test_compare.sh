@@ -31,9 +31,9 @@ test_a_a_has_no_regression() {
 	run "$BOXBENCH" compare --normalize "$BB_TMP/aa1.json" "$BB_TMP/aa2.json"
 	assert_eq 0 "$rc" "compare A/A exit status (stderr: $err; stdout: $out)"
 	grep -q ' regression$' <<<"$out" && fail "A/A flagged a regression: $out"
-	assert_contains "$out" "machine-wide shift" "the shift is reported"
+	assert_contains "$out" "run-wide shift" "the shift is reported"
 	run "$BOXBENCH" compare --json "$BB_TMP/aa1.json" "$BB_TMP/aa2.json"
-	# Visible when the test fails; the count of unstable rows is what the issue asks to report.
+	# Visible when the test fails: how many rows the pair could not decide.
 	echo "A/A summary: $(jq -c .summary <<<"$out")" >&2
 }
 
@@ -44,8 +44,8 @@ test_a_b_flags_negative_lookups() {
 	bb_run d64 "${a[@]}" --depth 64
 	run "$BOXBENCH" compare --json --strip-param depth "$BB_TMP/d8.json" "$BB_TMP/d64.json"
 	row=$(jq -c '.rows[] | select(.name == "lookup/target:absent/cache:cold") |
-		{p, change, verdict, why, old_cv: .old.cv, new_cv: .new.cv,
-		 ranges: [.old.min, .old.max, .new.min, .new.max]}' <<<"$out")
+		{change, interval, q, verdict, why, spread, old_rcv: .old.robust_cv,
+		 new_rcv: .new.robust_cv}' <<<"$out")
 	echo "A/B absent/cold: $row" >&2
 	assert_eq 1 "$rc" "compare A/B exit status (absent/cold: $row; stderr: $err)"
 	assert_eq regression "$(jq -r .verdict <<<"$row")" "verdict of the cold negative lookup"
@@ -140,9 +140,9 @@ test_hyperfine_and_google_benchmark_formats() {
 	# 1.035 ms -> 2.035 ms, in ns
 	assert_eq 1035000 "$(jq '.rows[] | select(.name == "fast") | .old.median | round' <<<"$out")" \
 		"fast's old median in ns"
-	# 8 against 8 fully separated: exact p = 2 / C(16, 8) = 2 / 12870
-	assert_eq 0.000155 "$(jq '.rows[] | select(.name == "fast") | .p * 1e6 | round / 1e6' <<<"$out")" \
-		"fast's p"
+	# 8 against 8 fully separated: the exact interval (k = 14) lies wholly above +5%.
+	jq -e '.rows[] | select(.name == "fast") | .interval[0] > 0.05 and .interval[1] < 1.1' \
+		<<<"$out" >/dev/null || fail "fast's interval: $(jq -c '.rows[0]' <<<"$out")"
 	assert_eq same "$(jq -r '.rows[] | select(.name == "slow") | .verdict' <<<"$out")" "slow"
 	assert_eq removed "$(jq -r '.rows[] | select(.name == "gone") | .verdict' <<<"$out")" "gone"
 
@@ -182,12 +182,12 @@ test_normalize_judges_rows_against_the_machine_shift() {
 		| .real_time *= 1.3]')
 	run "$BOXBENCH" compare "$base" "$slow"
 	assert_eq 1 "$rc" "exit status of an all-slower run without --normalize (stdout: $out)"
-	assert_contains "$out" "machine-wide shift: new/old medians 1.300x" "the shift is reported"
+	assert_contains "$out" "run-wide shift: new/old 1.300x" "the shift is reported"
 	run "$BOXBENCH" compare --normalize "$base" "$slow"
 	assert_eq 0 "$rc" "exit status with --normalize (stdout: $out)"
 	grep -q ' regression$' <<<"$out" && fail "--normalize still flags a row: $out"
 	run "$BOXBENCH" compare --normalize --json "$base" "$slow"
-	assert_eq 1.3 "$(jq '.shift * 1000 | round / 1000' <<<"$out")" "shift in --json"
+	assert_eq 1.3 "$(jq '.shift.ratio * 1000 | round / 1000' <<<"$out")" "shift in --json"
 	assert_eq true "$(jq .normalized <<<"$out")" "normalized in --json"
 }
 
@@ -267,7 +267,7 @@ test_markdown_rows_keep_their_cells() {
 		for row in rows:
 		    # GFM splits cells at '|' not escaped by a backslash, even inside code spans.
 		    cells = re.split(r"(?<!\\)\|", row)[1:-1]
-		    assert len(cells) == 6, (row, cells)
+		    assert len(cells) == 7, (row, cells)
 		    code = cells[0].strip().replace("\\|", "|")
 		    fence = re.match(r"`+", code).group(0)
 		    assert code.endswith(fence), code
@@ -294,7 +294,8 @@ test_many_rows_compare_in_linear_time() {
 	run timeout 90 "$BOXBENCH" compare --json "$BB_TMP/big-old.json" "$BB_TMP/big-new.json"
 	s=$(($(date +%s) - t0))
 	assert_eq 0 "$rc" "exit status (stderr: $err)"
-	assert_eq 100000 "$(jq .summary.unstable <<<"$out")" "rows compared (1 sample each: unstable)"
+	assert_eq 100000 "$(jq .summary.inconclusive <<<"$out")" \
+		"rows compared (1 sample each: inconclusive)"
 	[ "$s" -le 45 ] || fail "comparing 100,000 rows took $s s"
 	rm -f "$BB_TMP"/big-{old,new}.json
 }
@@ -310,4 +311,43 @@ test_a_partial_run_is_compared_with_a_warning() {
 		"the warning names the file and the reason"
 	run "$BOXBENCH" compare "$ex" "$ex"
 	! grep -q partial <<<"$err" || fail "a whole run is called partial: $err"
+}
+
+# --baseline: the old side is every run the pattern matches; with three, each row gets its own
+# between-run spread. A pattern that matches nothing, or a second positional file, is a usage
+# error that names the fix.
+test_baseline_of_runs_gives_rows_their_own_spread() {
+	local new
+	mkdir -p "$BB_TMP/base"
+	for f in 1.00 1.04 0.96; do
+		six_reps "base-$f" ".benchmarks |= [.[] | .real_time *= $f]" >/dev/null
+		mv "$BB_TMP/base-$f.json" "$BB_TMP/base/"
+	done
+	new=$(six_reps base-new)
+	run "$BOXBENCH" compare --json --baseline "$BB_TMP/base/*.json" "$new"
+	assert_eq 0 "$rc" "compare --baseline (stderr: $err)"
+	assert_eq 3 "$(jq '.old | length' <<<"$out")" "baseline runs read"
+	assert_eq "per row, from the baseline" "$(jq -r .spread <<<"$out")" "where the spread came from"
+	# Medians 4% apart each way: the row's own spread is about 4% (log sd 0.04).
+	jq -e '[.rows[] | select(.spread != null) | .spread > 0.02 and .spread < 0.06] | all and length > 0' \
+		<<<"$out" >/dev/null || fail "rows' own spreads: $(jq -c '[.rows[] | .spread]' <<<"$out")"
+	run "$BOXBENCH" compare --baseline "$BB_TMP/none/*.json" "$new"
+	assert_eq 2 "$rc" "a --baseline that matches nothing"
+	assert_contains "$err" "matches no file" "the message"
+	assert_contains "$err" "quoted" "the message says how to give it"
+	run "$BOXBENCH" compare --baseline "$BB_TMP/base/*.json" "$new" "$new"
+	assert_eq 2 "$rc" "--baseline with two files"
+	assert_contains "$err" "with --baseline wants one result file" "the message"
+}
+
+# A row too noisy to decide does not fail the gate, unless --fail-on-inconclusive.
+test_fail_on_inconclusive() {
+	local base noisy
+	base=$(six_reps inc-base)
+	noisy=$(six_reps inc-noisy '.benchmarks |= [.[] | .real_time *= (1 + 0.4 * (((.repetition_index // 0) % 3) - 1))]')
+	run "$BOXBENCH" compare "$base" "$noisy"
+	assert_eq 0 "$rc" "inconclusive rows, no flag (stdout: $out)"
+	assert_contains "$out" "inconclusive" "a row is inconclusive"
+	run "$BOXBENCH" compare --fail-on-inconclusive "$base" "$noisy"
+	assert_eq 1 "$rc" "inconclusive rows with --fail-on-inconclusive"
 }

@@ -1,6 +1,7 @@
-/* Unit tests for compare's pairing and verdicts (bench/results/compare.c) through its public
- * API, on small synthetic results: every verdict, --strip-param, --normalize's shift and the
- * context checks. (Issue 15 rewrites the statistics: these state what a verdict must be.) */
+/* Unit tests for compare's pairing and verdicts (bench/results/compare.c, compare_judge.c)
+ * through their public API, on small synthetic results: every verdict, the between-run spread
+ * from the rows and from a baseline, --strip-param, --normalize's shift and the context
+ * checks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +15,7 @@
 #include "result_fixture.h"
 #include "results/compare.h"
 
-static const struct compare_opts defaults = { .alpha = 0.01, .threshold = 0.05, .max_cv = 0.10 };
+static const struct compare_opts defaults = { .alpha = 0.05, .threshold = 0.05, .fdr = 0.05 };
 
 /* A hyperfine file from "name=t1,t2,...;name=..." with the times in µs. */
 static void load_times(const char *spec, struct result *r)
@@ -59,9 +60,11 @@ static void compare(const char *old, const char *new, const struct compare_opts 
 	struct result a, b;
 	struct bb_error err = { 0 };
 
+	const struct result *olds[] = { &a };
+
 	load_times(old, &a);
 	load_times(new, &b);
-	if (compare_results(&a, &b, o, res, &err))
+	if (compare_results(olds, 1, &b, o, res, &err))
 		fail_msg("compare_results: %s", err.msg);
 	result_free(&a);
 	result_free(&b);
@@ -86,43 +89,137 @@ static void verdict_is(const char *old, const char *new, enum compare_verdict wa
 static void a_separated_slower_sample_is_a_regression(void **state)
 {
 	struct compare_result res;
+	const struct compare_row *r;
 
 	(void)state;
 	verdict_is(BASE, "a=2000,2001,2002,2003,2004,2005,2006,2007", VERDICT_REGRESSION,
-		   "p, change and ranges agree");
+		   "interval beyond +threshold");
 	verdict_is("a=2000,2001,2002,2003,2004,2005,2006,2007", BASE, VERDICT_IMPROVEMENT,
-		   "p, change and ranges agree");
+		   "interval beyond -threshold");
 	compare(BASE, "a=2000,2001,2002,2003,2004,2005,2006,2007", &defaults, &res);
-	/* 8 against 8 wholly apart: exact p = 2 / C(16, 8). */
-	assert_true(fabs(res.rows[0].mw.p - 2.0 / 12870) < 1e-12);
-	assert_true(fabs(res.rows[0].change - 1000.0 / 1003.5) < 1e-12);
+	r = &res.rows[0];
+	/* The Hodges-Lehmann ratio of 2000+j over 1000+i: the median of the 64 ratios, 1.996513. */
+	assert_true(fabs(r->change - 0.996513) < 1e-5);
+	assert_true(r->lo > 0.9 && r->hi < 1.01 && r->lo < r->change && r->change < r->hi);
+	assert_true(r->q <= 0.05 && r->p == r->q); /* one row: nothing to adjust */
 	assert_true(res.rows[0].old.median == 1003500 && res.rows[0].new.n == 8);
 	compare_result_free(&res);
 }
 
-static void what_is_not_all_three_is_the_same(void **state)
+static void an_interval_within_the_threshold_is_the_same(void **state)
 {
+	struct compare_result res;
+
 	(void)state;
-	verdict_is(BASE, BASE, VERDICT_SAME, "p not below alpha");
-	/* Apart and significant, but 2% is below the 5% threshold. */
+	verdict_is(BASE, BASE, VERDICT_SAME, "interval within +-threshold");
+	compare(BASE, BASE, &defaults, &res);
+	/* The differences of a sample with itself pair off as d and -d around its zeros. */
+	assert_true(res.rows[0].change == 0);
+	compare_result_free(&res);
+	/* 2% slower, and sure of it: within the 5% that matters. */
 	verdict_is(BASE, "a=1020,1021,1022,1023,1024,1025,1026,1027", VERDICT_SAME,
-		   "change within threshold");
-	/* p < alpha and 10% slower, but one new sample reaches into the old range. */
+		   "interval within +-threshold");
+	/* 10% slower with one new sample inside the old range: the samples overlap, the
+	 * interval does not reach the threshold. */
 	verdict_is(BASE, "a=1005,1100,1101,1102,1103,1104,1105,1106,1107,1108,1109,1110",
-		   VERDICT_SAME, "ranges overlap");
+		   VERDICT_REGRESSION, "interval beyond +threshold");
 }
 
-static void few_or_noisy_samples_are_unstable(void **state)
+static void noise_that_reaches_across_the_threshold_is_inconclusive(void **state)
 {
+	struct compare_result res;
+
 	(void)state;
-	verdict_is("a=1000,1001,1002,1003", "a=2000,2001,2002,2003", VERDICT_UNSTABLE,
+	verdict_is("a=1000,1001,1002,1003", "a=2000,2001,2002,2003", VERDICT_INCONCLUSIVE,
 		   "fewer than 5 samples");
-	/* A robust cv of about 30% on the new side, and the samples overlap. */
-	verdict_is(BASE, "a=700,800,1000,1200,1300,1000,900,1100", VERDICT_UNSTABLE,
-		   "robust cv above the limit");
+	/* A robust cv of about 30% on the new side: no change, but no proof of none. */
+	verdict_is(BASE, "a=700,800,1000,1200,1300,1000,900,1100", VERDICT_INCONCLUSIVE,
+		   "interval reaches across the threshold");
+	compare(BASE, "a=700,800,1000,1200,1300,1000,900,1100", &defaults, &res);
+	/* It says what it could have seen: more than the threshold, and more repetitions. */
+	assert_true(res.rows[0].resolution > 0.10);
+	assert_true(res.rows[0].reps_needed > 8);
+	assert_true(res.resolution_median == res.rows[0].resolution);
+	compare_result_free(&res);
 	/* Noisy, but so far apart that it is no noise. */
 	verdict_is(BASE, "a=7000,8000,10000,12000,13000,10000,9000,11000", VERDICT_REGRESSION,
-		   "p, change and ranges agree");
+		   "interval beyond +threshold");
+}
+
+/* Eight rows a side, "r0".."r7", each tight (its samples' own se about 0.1%), the even ones
+ * made faster and the odd ones slower by the log shift f. */
+static void scattered_rows(double f, char *old, char *new, size_t len)
+{
+	size_t lo = 0, ln = 0;
+
+	for (int r = 0; r < 8; r++) {
+		double k = exp(r % 2 ? f : -f);
+
+		lo += snprintf(old + lo, len - lo, "%sr%d=", r ? ";" : "", r);
+		ln += snprintf(new + ln, len - ln, "%sr%d=", r ? ";" : "", r);
+		for (int i = 0; i < 8; i++) {
+			lo += snprintf(old + lo, len - lo, "%s%d", i ? "," : "", 1000 + i);
+			ln += snprintf(new + ln, len - ln, "%s%.6f", i ? "," : "", (1000 + i) * k);
+		}
+	}
+}
+
+/* Rows scattered by +-3% about their median 0: the between-run spread is 1.4826 x 0.03 (less
+ * the samples' tiny share), and at that spread a 3% change in one row is not evidence of no
+ * change (it would be 'same' on its samples alone). Scattered by +-10%, more than twice the
+ * threshold: taken for real changes, the spread is not used and every row is flagged. */
+static void the_rows_scatter_is_a_between_run_spread(void **state)
+{
+	char old[1024], new[1024];
+	struct compare_result res;
+
+	(void)state;
+	scattered_rows(0.03, old, new, sizeof(old));
+	compare(old, new, &defaults, &res);
+	assert_true(res.spread_estimated);
+	assert_true(fabs(res.spread - 1.4826 * 0.03) < 1e-3);
+	assert_int_equal(res.count[VERDICT_INCONCLUSIVE], 8);
+	for (size_t i = 0; i < res.n; i++)
+		assert_true(fabs(res.rows[i].spread - res.spread) < 1e-12);
+	compare_result_free(&res);
+	scattered_rows(0.1, old, new, sizeof(old));
+	compare(old, new, &defaults, &res);
+	assert_false(res.spread_estimated);
+	assert_true(fabs(res.spread_scatter - 1.4826 * 0.1) < 1e-3);
+	assert_true(res.spread == 0);
+	assert_int_equal(res.count[VERDICT_REGRESSION], 4);
+	assert_int_equal(res.count[VERDICT_IMPROVEMENT], 4);
+	compare_result_free(&res);
+}
+
+/* A baseline of three runs whose medians were 1000, 1100 and 900: the row's own spread is the
+ * sd of their logs, 0.1004 (less its samples' tiny share). */
+static void a_baseline_gives_each_row_its_own_spread(void **state)
+{
+	const char *runs[] = { "a=1000,1001,1002,1003,1004,1005,1006,1007",
+			       "a=1100,1101,1102,1103,1104,1105,1106,1107",
+			       "a=900,901,902,903,904,905,906,907" };
+	struct result base[3], nr;
+	const struct result *olds[] = { &base[0], &base[1], &base[2] };
+	struct compare_result res;
+	struct bb_error err = { 0 };
+	const struct compare_row *r;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		load_times(runs[i], &base[i]);
+	load_times("a=1100,1101,1102,1103,1104,1105,1106,1107", &nr);
+	assert_int_equal(compare_results(olds, 3, &nr, &defaults, &res, &err), 0);
+	r = &res.rows[0];
+	assert_int_equal(res.n_baseline, 3);
+	assert_int_equal(r->old.n, 24); /* every run's samples on the old side */
+	assert_true(fabs(r->spread - 0.1004) < 0.002);
+	/* 10% above the pooled baseline is within what the row does between runs. */
+	assert_int_equal(r->verdict, VERDICT_INCONCLUSIVE);
+	compare_result_free(&res);
+	for (int i = 0; i < 3; i++)
+		result_free(&base[i]);
+	result_free(&nr);
 }
 
 static void rows_in_one_file_only_are_added_or_removed(void **state)
@@ -182,6 +279,7 @@ static void strip_param_pairs_cases_and_refuses_collisions(void **state)
 	struct compare_opts o = defaults;
 	struct compare_result res;
 	struct result a, b;
+	const struct result *olds[] = { &a };
 	struct bb_error err = { 0 };
 
 	(void)state;
@@ -196,9 +294,9 @@ static void strip_param_pairs_cases_and_refuses_collisions(void **state)
 	/* Two cases of one file that become one name would be paired at random. */
 	load_times("s/depth:8/t:x=1,1,1,1,1;s/depth:64/t:x=2,2,2,2,2", &a);
 	load_times("s/t:x=1,1,1,1,1", &b);
-	assert_int_equal(compare_results(&a, &b, &o, &res, &err), -EINVAL);
-	assert_non_null(strstr(err.msg, "in the old file, 's/depth:8/t:x' and 's/depth:64/t:x' "
-					"both become 's/t:x'"));
+	assert_int_equal(compare_results(olds, 1, &b, &o, &res, &err), -EINVAL);
+	assert_non_null(
+		strstr(err.msg, "'s/depth:8/t:x' and 's/depth:64/t:x' both become 's/t:x'"));
 	assert_int_equal(res.n, 0);
 	result_free(&a);
 	result_free(&b);
@@ -218,8 +316,9 @@ static void normalize_judges_rows_against_the_machine_wide_shift(void **state)
 	(void)state;
 	compare(old, new, &o, &res);
 	assert_int_equal(res.count[VERDICT_REGRESSION], 2);
-	assert_int_equal(res.n_shift, 2);
+	assert_int_equal(res.n_judged, 2);
 	assert_true(fabs(res.shift - 1.3) < 1e-9);
+	assert_false(res.spread_estimated); /* two rows are too few to tell a spread */
 	compare_result_free(&res);
 	o.normalize = true;
 	compare(old, new, &o, &res);
@@ -268,8 +367,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_separated_slower_sample_is_a_regression),
-		cmocka_unit_test(what_is_not_all_three_is_the_same),
-		cmocka_unit_test(few_or_noisy_samples_are_unstable),
+		cmocka_unit_test(an_interval_within_the_threshold_is_the_same),
+		cmocka_unit_test(noise_that_reaches_across_the_threshold_is_inconclusive),
+		cmocka_unit_test(the_rows_scatter_is_a_between_run_spread),
+		cmocka_unit_test(a_baseline_gives_each_row_its_own_spread),
 		cmocka_unit_test(rows_in_one_file_only_are_added_or_removed),
 		cmocka_unit_test(strip_params_drops_only_whole_keys_after_the_scenario),
 		cmocka_unit_test(strip_param_pairs_cases_and_refuses_collisions),
