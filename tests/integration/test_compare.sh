@@ -351,3 +351,15 @@ test_fail_on_inconclusive() {
 	run "$BOXBENCH" compare --fail-on-inconclusive "$base" "$noisy"
 	assert_eq 1 "$rc" "inconclusive rows with --fail-on-inconclusive"
 }
+
+# Every option the README gives compare (its row and the CI job) is one compare --help has.
+test_readme_names_only_compare_options_that_exist() {
+	local top text help opt missing=
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	text=$(grep '^| `boxbench compare' "$top/README.md"; grep 'boxbench compare ' "$top/README.md")
+	help=$("$BOXBENCH" compare --help) || fail "compare --help failed"
+	for opt in $(grep -o -- '--[a-z][a-z-]*' <<<"$text" | sort -u); do
+		grep -qE -- "^  $opt( |$)" <<<"$help" || missing="$missing $opt"
+	done
+	[ -z "$missing" ] || fail "README names compare options that --help does not have:$missing"
+}

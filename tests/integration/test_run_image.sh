@@ -200,8 +200,10 @@ many_files_layer() { # OUT
 		import sys, tarfile
 		with tarfile.open(sys.argv[1], "w:gz", compresslevel=1) as t:
 		    d = tarfile.TarInfo("d"); d.type = tarfile.DIRTYPE; d.mode = 0o755; t.addfile(d)
-		    for i in range(20000):
-		        t.addfile(tarfile.TarInfo("d/f%05d" % i))
+		    # Enough that an import is still going when the poll below sees d/ (20,000 was
+		    # once done before the signal, on a machine busy with make test).
+		    for i in range(100000):
+		        t.addfile(tarfile.TarInfo("d/f%06d" % i))
 	EOF
 }
 
