@@ -97,6 +97,15 @@ $(BUILD)/obj/%.o: %.c | $(SKELS) $(DEPS)
 	@mkdir -p $(@D)
 	$(COMPILE) -MMD -MP -c $< -o $@
 
+# The commit goes into every result (context.git_commit), doctor --json and --version: the
+# objects that hold it are rebuilt when HEAD moves, not only when their source changes.
+# (Made while the Makefile is read: under .SECONDARY a missing stamp would not count.)
+COMMIT_STAMP := $(BUILD)/commit-$(COMMIT).stamp
+$(shell test -e $(COMMIT_STAMP) || { mkdir -p $(BUILD) && rm -f $(BUILD)/commit-*.stamp && \
+	touch $(COMMIT_STAMP); })
+$(BUILD)/obj/bench/results/result_write.o $(BUILD)/obj/tools/doctor.o $(BUILD)/obj/tools/main.o: \
+	$(COMMIT_STAMP)
+
 # ar names members by basename (library basenames are unique); rebuilt whole, so a moved or
 # removed file never lingers in it.
 $(BUILD)/libboxbench.a: $(LIB_OBJ)
