@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "builtin.h"
 #include "results/compare.h"
@@ -25,11 +26,12 @@ static const char compare_help[] =
 	"  change    new/old as the Hodges-Lehmann ratio: the median of all pairwise\n"
 	"            ratios of a new and an old sample (one slow outlier moves it by at\n"
 	"            most one rank)\n"
-	"  interval  its distribution-free 1 - alpha interval from the Mann-Whitney\n"
-	"            statistic, widened by how far the row moves between runs on this\n"
-	"            machine: its own spread over a baseline of 3 runs or more, else the\n"
-	"            spread of all rows' changes about their median (robust; what their\n"
-	"            samples explain taken out)\n"
+	"  interval  1 - alpha, approximate: the distribution-free rank interval of the\n"
+	"            change (Mann-Whitney) read as a standard error and widened by how far\n"
+	"            the row moves between runs on this machine: its own spread over a\n"
+	"            baseline of 3 runs or more (never below the next), else the scatter\n"
+	"            of its scenario's rows, else of all rows (Qn, robust: rows that really\n"
+	"            changed do not count; what their samples explain taken out)\n"
 	"  regression / improvement  the change lies beyond +-threshold, with the false\n"
 	"            discovery rate over all rows held at --fdr (Benjamini-Hochberg), so 180\n"
 	"            rows are not 180 chances of a false alarm\n"
@@ -70,8 +72,8 @@ static const char compare_help[] =
 	"  -h, --help         this text\n"
 	"\n"
 	"exit status: 0 no regression, 1 regression (or, with --fail-on-inconclusive, an\n"
-	"inconclusive row), 2 usage or input error, 3 the contexts differ or cannot be\n"
-	"checked (without --force).\n";
+	"inconclusive row), 2 usage or input error (or no row could be judged), 3 the\n"
+	"contexts differ or cannot be checked (without --force).\n";
 
 enum output { OUT_TABLE, OUT_MARKDOWN, OUT_JSON };
 
@@ -141,33 +143,37 @@ static void summary_line(FILE *f, const struct compare_result *res, const struct
 		res->n_baseline > 1 ? ", a baseline of several runs" : "");
 	if (!res->n_judged)
 		return;
-	fprintf(f, "%srun-wide shift: new/old %.3fx [%.3f, %.3f] (median of %zu rows)%s\n",
-		md ? "\n" : "", res->shift, res->shift_lo, res->shift_hi, res->n_judged,
-		!moved	       ? ""
-		: o->normalize ? "; most rows moved together (the machine, or a change that slows "
-				 "everything): rows judged against it"
-			       : "; most rows moved together: the machine, or a change that slows "
-				 "everything; rerun both, or --normalize to judge rows against it");
+	if (isnan(res->shift_lo))
+		fprintf(f,
+			"%srun-wide shift: new/old %.3fx (median of %zu rows: too few for an "
+			"interval, and mostly their own changes)\n",
+			md ? "\n" : "", res->shift, res->n_judged);
+	else
+		fprintf(f, "%srun-wide shift: new/old %.3fx [%.3f, %.3f] (median of %zu rows)%s\n",
+			md ? "\n" : "", res->shift, res->shift_lo, res->shift_hi, res->n_judged,
+			!moved ? ""
+			: o->normalize
+				? "; most rows moved together (the machine, or a change that slows "
+				  "everything): rows judged against it"
+				: "; most rows moved together: the machine, or a change that slows "
+				  "everything; rerun both, or --normalize to judge rows against it");
 	if (o->normalize)
 		fprintf(f,
 			"%swith --normalize a change that slows every row alike is invisible: "
 			"it is the shift\n",
 			md ? "\n" : "");
 	if (res->n_baseline >= COMPARE_MIN_BASELINE)
-		fprintf(f, "%sbetween-run spread: each row's own, over %zu baseline runs\n",
-			md ? "\n" : "", res->n_baseline);
+		fprintf(f,
+			"%sbetween-run spread: each row's own over the %zu baseline runs where it "
+			"has %d or more and that is wider than its scenario's or all rows' scatter "
+			"(%.1f%%), else that scatter\n",
+			md ? "\n" : "", res->n_baseline, COMPARE_MIN_BASELINE,
+			100 * expm1(res->spread));
 	else if (res->spread_estimated)
 		fprintf(f,
 			"%sbetween-run spread: %.1f%% (from how these rows' changes scatter; a "
 			"baseline of %d runs gives each row its own)\n",
 			md ? "\n" : "", 100 * expm1(res->spread), COMPARE_MIN_BASELINE);
-	else if (res->spread_scatter >= 0)
-		fprintf(f,
-			"%sbetween-run spread: not used: the rows' changes scatter by %.0f%%, more "
-			"than twice the threshold, which is taken for real changes, not noise; the "
-			"intervals hold the samples' noise only (a baseline of %d runs measures the "
-			"machine's)\n",
-			md ? "\n" : "", 100 * expm1(res->spread_scatter), COMPARE_MIN_BASELINE);
 	else
 		fprintf(f,
 			"%sbetween-run spread: not estimated (fewer than %d rows, no baseline of "
@@ -284,6 +290,9 @@ static json_t *row_json(const struct compare_row *r)
 			    r->judged ? json_pack("[o, o]", num(r->lo), num(r->hi)) : json_null());
 	json_object_set_new(row, "se_samples", r->judged ? num(r->se_samples) : json_null());
 	json_object_set_new(row, "spread", r->judged ? num(r->spread) : json_null());
+	json_object_set_new(row, "spread_from",
+			    r->judged && r->spread_from ? json_string(r->spread_from)
+							: json_null());
 	json_object_set_new(row, "p", r->judged ? num(r->p) : json_null());
 	json_object_set_new(row, "q", r->judged ? num(r->q) : json_null());
 	json_object_set_new(row, "resolution", r->judged ? num(r->resolution) : json_null());
@@ -320,14 +329,12 @@ static void print_json(const struct compare_result *res, const struct compare_op
 	json_object_set_new(root, "normalized", json_boolean(o->normalize));
 	json_object_set_new(root, "rows_judged", json_integer((json_int_t)res->n_judged));
 	json_object_set_new(root, "shift",
-			    res->n_judged ? json_pack("{s:f, s:[f, f]}", "ratio", res->shift,
-						      "interval", res->shift_lo, res->shift_hi)
-					  : json_null());
-	json_object_set_new(root, "spread",
-			    res->n_baseline >= COMPARE_MIN_BASELINE
-				    ? json_string("per row, from the baseline")
-			    : res->spread_estimated ? json_real(res->spread)
-						    : json_null());
+			    res->n_judged
+				    ? json_pack("{s:o, s:[o, o]}", "ratio", num(res->shift),
+						"interval", num(res->shift_lo), num(res->shift_hi))
+				    : json_null());
+	json_object_set_new(root, "spread", res->spread_estimated ? num(res->spread) : json_null());
+	json_object_set_new(root, "baseline_runs", json_integer((json_int_t)res->n_baseline));
 	json_object_set_new(root, "z_gate", num(res->z_gate));
 	json_object_set_new(
 		root, "resolution",
@@ -506,9 +513,10 @@ int cmd_compare(int argc, char **argv)
 						   opt == 'a' ? "--alpha" : "--fdr", optarg);
 			break;
 		case 't':
-			if (parse_num(optarg, -1e-300, 1000, &pct))
+			if (parse_num(optarg, 0, 1000, &pct))
 				return usage_error("compare",
-						   "--threshold wants a percentage, not '%s'",
+						   "--threshold wants a percentage above 0 and up "
+						   "to 1000, such as 5, not '%s'",
 						   optarg);
 			o.threshold = pct / 100;
 			break;
@@ -589,6 +597,16 @@ int cmd_compare(int argc, char **argv)
 		goto out;
 	}
 	for (size_t k = 0; k < n_old; k++) {
+		struct stat so, sn;
+
+		if (baseline && !stat(paths[k], &so) && !stat(newp, &sn) &&
+		    so.st_dev == sn.st_dev && so.st_ino == sn.st_ino) {
+			fprintf(stderr,
+				"boxbench compare: %s is the new run and one of the old ones: give "
+				"a --baseline pattern that leaves it out\n",
+				newp);
+			goto out;
+		}
 		e = check_context(paths[k], &olds[k], newp, &new, force, &diffs, &n_diffs);
 		if (e) {
 			status = e > 0 ? e : EXIT_USAGE;
@@ -602,12 +620,28 @@ int cmd_compare(int argc, char **argv)
 		fprintf(stderr, "boxbench compare: %s\n", err.msg);
 		goto out;
 	}
+	if (o.normalize && res.n_judged && res.n_judged < COMPARE_MIN_SPREAD_ROWS)
+		fprintf(stderr,
+			"boxbench compare: --normalize over %zu rows: the run-wide shift of so few "
+			"rows is mostly their own changes, and dividing it out moves the others\n",
+			res.n_judged);
 	if (out == OUT_JSON)
 		print_json(&res, &o, paths, n_old, newp, diffs, n_diffs);
 	else if (out == OUT_MARKDOWN)
 		print_markdown(&res, &o);
 	else
 		print_table(&res, &o);
+	if (!res.n_judged) {
+		/* A gate that judged nothing must not pass: the runs share no row with 5 samples
+		 * a side (renamed cases, a run that died early, an --alpha too small). */
+		fprintf(stderr,
+			"boxbench compare: no row could be judged: none is in both files with %d "
+			"samples or more a side and an interval at --alpha %g (compare the same "
+			"suite, with --repetitions 5 or more)\n",
+			COMPARE_MIN_SAMPLES, o.alpha);
+		status = EXIT_USAGE;
+		goto out;
+	}
 	status = res.count[VERDICT_REGRESSION] ||
 				 (fail_inconclusive && res.count[VERDICT_INCONCLUSIVE])
 			 ? 1

@@ -249,8 +249,12 @@ static int add_row(struct compare_result *out, struct compare_pair *pairs, char 
 	memset(pr, 0, sizeof(*pr));
 	pr->run_log_median = calloc(n_old + 1, sizeof(double));
 	pr->run_var = calloc(n_old + 1, sizeof(double));
-	if (!pr->run_log_median || !pr->run_var)
+	if (!pr->run_log_median || !pr->run_var) {
+		free(pr->run_log_median);
+		free(pr->run_var);
+		pr->run_log_median = pr->run_var = NULL;
 		return -ENOMEM;
+	}
 	out->rows[out->n].name = *name;
 	*name = NULL;
 	out->n++;

@@ -57,6 +57,7 @@ struct compare_row {
 	double lo, hi; /* change's interval at 1 - alpha, between-run spread included */
 	double se_samples; /* standard error of log(ratio) from the samples alone */
 	double spread; /* between-run standard deviation of log(ratio) that joins it */
+	const char *spread_from; /* "baseline", "scenario" or "all rows" */
 	double se; /* sqrt(se_samples^2 + spread^2) */
 	double p; /* of "the change is within +-threshold", two-sided */
 	double q; /* p adjusted over the comparison's rows (Benjamini-Hochberg) */
@@ -80,16 +81,15 @@ struct compare_result {
 	 * rows moved together: a slower or busier machine, or a change that slows everything.
 	 * 0 when no row is judged. */
 	double shift, shift_lo, shift_hi;
-	/* The between-run spread used for rows without one of their own or their scenario's
-	 * (log sd): the scatter of this comparison's rows, when there were enough of them
-	 * (spread_scatter >= 0) and it was at most twice the threshold (spread_estimated), else
-	 * 0: a wider scatter is taken for real changes, which one pair cannot tell from noise. */
-	double spread, spread_scatter;
+	/* The between-run spread for rows without one of their own or their scenario's (log
+	 * sd): the scatter of this comparison's rows, when there were enough of them
+	 * (spread_estimated), else 0. */
+	double spread;
 	bool spread_estimated;
 	size_t n_baseline; /* old runs; with COMPARE_MIN_BASELINE or more, each row has its own */
 	double z_gate; /* the z a lone change among n_judged rows must reach at the FDR */
 	/* Over judged rows: the median and largest resolution, the median reps_needed (0 when
-	 * more than half cannot reach it). */
+	 * at least half cannot reach it). */
 	double resolution_median, resolution_max;
 	size_t reps_needed_median;
 };

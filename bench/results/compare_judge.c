@@ -7,8 +7,9 @@
  * from run to run, and on a VM like CI's that spread is as large as the samples' own. It
  * joins as a second variance: se^2 = se_s^2 + spread^2, with spread the row's own (its log
  * medians over a baseline of COMPARE_MIN_BASELINE runs or more, less what their samples
- * explain), else its scenario's, else the whole comparison's (how far those rows' shifts
- * scatter about the median of all, robustly, less what their samples explain).
+ * explain, never below the next), else its scenario's, else the whole comparison's (how far
+ * those rows' shifts scatter, robustly: Rousseeuw and Croux's Qn, which needs no centre, less
+ * what their samples explain).
  *
  * With h = log(1 + threshold):
  *   p = 2 P(Z > (|d| - h) / se), of the hypothesis that the change is within +-threshold;
@@ -43,8 +44,8 @@ static double median_of(double *v, size_t n)
 }
 
 /* The row's own between-run spread (log sd) from its baseline runs: the sample variance of their
- * log medians less the mean variance those medians have from their samples alone. -1: too few
- * runs. */
+ * log medians less the mean variance those medians have from their samples alone, times
+ * 1 + 1/K for the difference of one new run and the mean of K. -1: too few runs. */
 static double row_spread(const struct compare_pair *pr)
 {
 	double mean = 0, var = 0, own = 0;
@@ -58,7 +59,8 @@ static double row_spread(const struct compare_pair *pr)
 		       (double)(pr->n_runs - 1);
 		own += pr->run_var[k] / (double)pr->n_runs;
 	}
-	return sqrt(fmax(0, var - own));
+	/* The new run's own spread, against the mean of K runs whose spread is 1/K of it. */
+	return sqrt(fmax(0, var - own) * (1 + 1.0 / (double)pr->n_runs));
 }
 
 /* The scenario of a row name: up to its first '/' (all of it without one). */
@@ -76,56 +78,83 @@ static bool same_group(const char *a, const char *b)
 	return n == group_len(b) && !strncmp(a, b, n);
 }
 
-/* A between-run spread from the rows of this comparison (of the judged rows in `group`'s
- * scenario, or of all of them when group is NULL): 1.4826 x the median absolute deviation of
- * their log shifts from `center`, the median of all rows, less (in variance) the median of
- * their samples' variances. A handful of rows that really changed do not move it; a shift
- * common to all rows is not spread, but one common to a scenario is. -1 with fewer than
- * COMPARE_MIN_SPREAD_ROWS rows. */
+/* At most this many rows go into a Qn (every k-th of more): its pairs grow as n^2. */
+#define QN_MAX_ROWS 2000
+
+/* A between-run spread from the rows of this comparison (the judged rows in `group`'s scenario,
+ * or all of them when group is NULL): Rousseeuw and Croux's Qn of their log shifts, 2.2219 x
+ * the C(h, 2)-th smallest of the |d_i - d_j|, h = n/2 + 1, less (in variance) the median of
+ * their samples' variances. Qn needs no centre: rows that really changed form clusters of
+ * their own, and the pairs inside a cluster still measure the noise; up to half the rows may
+ * change, by any amounts, without moving it. A change common to a whole scenario is not
+ * spread. -1 with fewer than COMPARE_MIN_SPREAD_ROWS rows. */
 static double pooled_spread(const struct compare_result *out, const double *d, const double *se_s,
-			    double center, const char *group, double *scratch)
+			    const char *group, double *scratch, double **pairs, size_t *cap)
 {
-	size_t n = 0;
-	double mad, own;
+	size_t n = 0, total = 0, stride, np = 0, h, k;
+	double qn, own;
 
 	for (size_t i = 0; i < out->n; i++)
 		if (out->rows[i].judged && (!group || same_group(group, out->rows[i].name)))
-			scratch[n++] = fabs(d[i] - center);
-	if (n < COMPARE_MIN_SPREAD_ROWS)
+			total++;
+	if (total < COMPARE_MIN_SPREAD_ROWS)
 		return -1;
-	mad = 1.4826 * median_of(scratch, n);
+	stride = (total + QN_MAX_ROWS - 1) / QN_MAX_ROWS;
+	for (size_t i = 0, seen = 0; i < out->n; i++)
+		if (out->rows[i].judged && (!group || same_group(group, out->rows[i].name)) &&
+		    seen++ % stride == 0)
+			scratch[n++] = d[i];
+	if (n * (n - 1) / 2 > *cap) {
+		double *grown = realloc(*pairs, n * (n - 1) / 2 * sizeof(**pairs));
+
+		if (!grown)
+			return -1;
+		*pairs = grown;
+		*cap = n * (n - 1) / 2;
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			(*pairs)[np++] = fabs(scratch[i] - scratch[j]);
+	qsort(*pairs, np, sizeof(**pairs), cmp_double);
+	h = n / 2 + 1;
+	k = h * (h - 1) / 2;
+	qn = 2.2219 * (*pairs)[(k < np ? k : np) - 1];
 	n = 0;
 	for (size_t i = 0; i < out->n; i++)
 		if (out->rows[i].judged && (!group || same_group(group, out->rows[i].name)))
 			scratch[n++] = se_s[i] * se_s[i];
 	own = median_of(scratch, n);
-	return sqrt(fmax(0, mad * mad - own));
+	return sqrt(fmax(0, qn * qn - own));
 }
 
-/* The spread for row i: its own over the baseline, else its scenario's, else all rows'.
- * Scenarios differ: on this VM a cold lookup moves more between runs than a cgroup write.
- * A scatter above `limit` is not taken for noise (see compare_judge). Each scenario's is
- * worked out once (cache: name -> spread). */
+/* The spread for row i and where it came from: its own over the baseline (never below its
+ * scenario's or all rows', which it sharpens, not replaces: three runs say little), else its
+ * scenario's, else all rows'. Scenarios differ: on this VM a cold lookup moves more between
+ * runs than a cgroup write. Each scenario's is worked out once (cache: name -> spread). */
 static double spread_for(const struct compare_result *out, const struct compare_pair *pr,
-			 const double *d, const double *se_s, double center, double limit, size_t i,
-			 json_t *cache, double *scratch)
+			 const double *d, const double *se_s, size_t i, json_t *cache,
+			 double *scratch, double **pairs, size_t *cap, const char **from)
 {
 	const char *name = out->rows[i].name;
-	double own = row_spread(pr);
+	double own = row_spread(pr), pooled;
 	char key[256];
 	json_t *hit;
 
-	if (own >= 0)
-		return own;
 	snprintf(key, sizeof(key), "%.*s", (int)group_len(name), name);
 	hit = json_object_get(cache, key);
 	if (!hit) {
-		own = pooled_spread(out, d, se_s, center, name, scratch);
-		hit = json_real(own >= 0 && own <= limit ? own : out->spread);
-		if (json_object_set_new(cache, key, hit))
-			return out->spread;
+		pooled = pooled_spread(out, d, se_s, name, scratch, pairs, cap);
+		hit = json_pack("[f, b]", pooled >= 0 ? pooled : out->spread, pooled >= 0);
+		if (!hit || json_object_set_new(cache, key, hit))
+			hit = NULL;
 	}
-	return json_real_value(hit);
+	pooled = hit ? json_real_value(json_array_get(hit, 0)) : out->spread;
+	*from = hit && json_is_true(json_array_get(hit, 1)) ? "scenario" : "all rows";
+	if (own >= 0 && own > pooled) {
+		*from = "baseline";
+		return own;
+	}
+	return pooled;
 }
 
 /* The median of the judged rows' log shifts and its distribution-free interval at 1 - alpha:
@@ -143,8 +172,7 @@ static void run_shift(struct compare_result *out, const double *d, double alpha,
 	out->shift = exp(median_of(scratch, n));
 	j = floor((double)n / 2 - normal_quantile(1 - alpha / 2) * sqrt((double)n) / 2);
 	if (j < 1) {
-		out->shift_lo = exp(scratch[0]);
-		out->shift_hi = exp(scratch[n - 1]);
+		out->shift_lo = out->shift_hi = NAN; /* too few rows for an interval */
 	} else {
 		out->shift_lo = exp(scratch[(size_t)j - 1]);
 		out->shift_hi = exp(scratch[n - (size_t)j]);
@@ -168,7 +196,8 @@ static void judge_row(struct compare_row *r, double d, double h, double z_same, 
 {
 	if (r->q <= fdr) {
 		r->verdict = d > 0 ? VERDICT_REGRESSION : VERDICT_IMPROVEMENT;
-		r->why = d > 0 ? "interval beyond +threshold" : "interval beyond -threshold";
+		r->why = d > 0 ? "beyond +threshold (FDR-adjusted)"
+			       : "beyond -threshold (FDR-adjusted)";
 	} else if (d - z_same * r->se > -h && d + z_same * r->se < h) {
 		r->verdict = VERDICT_SAME;
 		r->why = "interval within +-threshold";
@@ -216,7 +245,8 @@ int compare_judge(struct compare_result *out, const struct compare_pair *pairs,
 	double *p = calloc(n, sizeof(*p));
 	double *scratch = calloc(n, sizeof(*scratch));
 	double h = log1p(opts->threshold), z_half = normal_quantile(1 - opts->alpha / 2);
-	double z_same = normal_quantile(1 - opts->alpha), spread, center, limit;
+	double z_same = normal_quantile(1 - opts->alpha), spread, center, *qn_pairs = NULL;
+	size_t qn_cap = 0;
 	json_t *groups = json_object();
 	size_t m = 0;
 	int ret = 0;
@@ -256,21 +286,17 @@ int compare_judge(struct compare_result *out, const struct compare_pair *pairs,
 	out->n_judged = m;
 	run_shift(out, d, opts->alpha, scratch);
 	center = out->shift > 0 ? log(out->shift) : 0;
-	/* From one pair alone, rows that really changed by different amounts scatter like
-	 * noise. Noise that wide would leave the gate blind anyway: a scatter of more than twice
-	 * the threshold is taken for changes (and said), and only a baseline measures noise. */
-	limit = log1p(2 * opts->threshold);
-	spread = pooled_spread(out, d, se_s, center, NULL, scratch);
-	out->spread_scatter = spread;
-	out->spread_estimated = spread >= 0 && spread <= limit;
+	spread = pooled_spread(out, d, se_s, NULL, scratch, &qn_pairs, &qn_cap);
+	out->spread_estimated = spread >= 0;
 	out->spread = out->spread_estimated ? spread : 0;
 	/* A lone change among m rows passes Benjamini-Hochberg when its p is <= fdr / m. */
 	out->z_gate = m ? normal_quantile(1 - opts->fdr / (2 * (double)m)) : 0;
 	/* Every spread from the shifts as measured, before any is normalized. */
 	for (size_t i = 0; i < out->n; i++)
 		if (out->rows[i].judged)
-			out->rows[i].spread = spread_for(out, &pairs[i], d, se_s, center, limit, i,
-							 groups, scratch);
+			out->rows[i].spread =
+				spread_for(out, &pairs[i], d, se_s, i, groups, scratch, &qn_pairs,
+					   &qn_cap, &out->rows[i].spread_from);
 	for (size_t i = 0; i < out->n; i++) {
 		struct compare_row *r = &out->rows[i];
 
@@ -313,5 +339,6 @@ out:
 	free(p);
 	free(scratch);
 	json_decref(groups);
+	free(qn_pairs);
 	return ret;
 }

@@ -7,14 +7,15 @@
 #include "normal_dist.h"
 #include "shift_interval.h"
 
-/* How many differences y[j] - x[i] are <= v. As j rises, y[j] - v rises, so the first x at or
- * above it only moves right: one pass over both. */
+/* How many differences y[j] - x[i] are <= v. As j rises, the first x with y[j] - x[i] <= v
+ * only moves right: one pass over both. (The test is on the difference as it is computed, so
+ * that it agrees with the value returned.) */
 static size_t count_at_most(const double *x, size_t n1, const double *y, size_t n2, double v)
 {
 	size_t i = 0, count = 0;
 
 	for (size_t j = 0; j < n2; j++) {
-		while (i < n1 && x[i] < y[j] - v)
+		while (i < n1 && y[j] - x[i] > v)
 			i++;
 		count += n1 - i;
 	}
@@ -29,7 +30,7 @@ static double largest_at_most(const double *x, size_t n1, const double *y, size_
 	size_t i = 0;
 
 	for (size_t j = 0; j < n2; j++) {
-		while (i < n1 && x[i] < y[j] - v)
+		while (i < n1 && y[j] - x[i] > v)
 			i++;
 		if (i < n1 && y[j] - x[i] > best)
 			best = y[j] - x[i];

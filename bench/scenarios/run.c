@@ -2,9 +2,11 @@
 #include "run.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/stop.h"
 #include "common/sys.h"
@@ -158,6 +160,28 @@ static int run_one(struct run_ctx *ctx, struct bench_case *c, bool measured, str
 	return 0;
 }
 
+/* syncfs(2) of the file systems the stacks and the work dir are on, where they exist. */
+static int sync_setup_writes(const struct run_ctx *ctx, struct bb_error *err)
+{
+	const char *dirs[] = { ctx->session->cache_dir, ctx->session->workdir };
+
+	for (size_t i = 0; i < 2; i++) {
+		int fd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC), e;
+
+		if (fd < 0 && errno == ENOENT)
+			continue; /* nothing was built there (a run on an image) */
+		if (fd < 0 || syncfs(fd) < 0) {
+			e = errno;
+			if (fd >= 0)
+				close(fd);
+			return bb_err(err, e, "cannot write back what set-up wrote to %s: %s",
+				      dirs[i], errno_name(e));
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 int run_execute(struct run_ctx *ctx, struct case_list *cases, run_progress_fn progress, void *arg,
 		struct bb_error *err)
 {
@@ -180,6 +204,13 @@ int run_execute(struct run_ctx *ctx, struct case_list *cases, run_progress_fn pr
 		if (c->scenario->setup && c->scenario->setup(ctx, c, &e) < 0 && !stop_requested())
 			case_fail(ctx, c, &e);
 	}
+	/* What set-up wrote (the stacks built, the cases' dirs) is written back now, untimed,
+	 * and the grace periods of what it freed pass: otherwise the file system's next commit
+	 * (ext4's comes every 5 s) and that writeback land on the first seconds of measuring,
+	 * which in a short run are most of it. */
+	if (!stop_requested() && (rc = sync_setup_writes(ctx, err)))
+		goto teardown;
+	run_settle_wait(&(struct run_settle){ 2, 0 });
 	/* Set-up (building stacks) makes thousands of syscalls no sample is about. */
 	if (probes_active(ctx->probes)) {
 		probes_drain(ctx->probes);

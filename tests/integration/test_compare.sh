@@ -293,16 +293,17 @@ test_many_rows_compare_in_linear_time() {
 	t0=$(date +%s)
 	run timeout 90 "$BOXBENCH" compare --json "$BB_TMP/big-old.json" "$BB_TMP/big-new.json"
 	s=$(($(date +%s) - t0))
-	assert_eq 0 "$rc" "exit status (stderr: $err)"
-	assert_eq 100000 "$(jq .summary.inconclusive <<<"$out")" \
-		"rows compared (1 sample each: inconclusive)"
+	# One sample a row: nothing can be judged, and a gate that judged nothing does not pass.
+	assert_eq 2 "$rc" "exit status (stderr: $err)"
+	assert_contains "$err" "no row could be judged" "the message"
 	[ "$s" -le 45 ] || fail "comparing 100,000 rows took $s s"
 	rm -f "$BB_TMP"/big-{old,new}.json
 }
 
 # A run stopped by a signal is compared for the rows it has, and compare says it is partial.
 test_a_partial_run_is_compared_with_a_warning() {
-	local ex=results/examples/minimal.json
+	local ex
+	ex=$(six_reps partial-base)
 	jq '.context.partial = true | .context.partial_reason = "stopped by SIGINT after 10 of 20 iterations"' \
 		"$ex" >"$BB_TMP/partial.json"
 	run "$BOXBENCH" compare "$ex" "$BB_TMP/partial.json"
@@ -327,10 +328,15 @@ test_baseline_of_runs_gives_rows_their_own_spread() {
 	run "$BOXBENCH" compare --json --baseline "$BB_TMP/base/*.json" "$new"
 	assert_eq 0 "$rc" "compare --baseline (stderr: $err)"
 	assert_eq 3 "$(jq '.old | length' <<<"$out")" "baseline runs read"
-	assert_eq "per row, from the baseline" "$(jq -r .spread <<<"$out")" "where the spread came from"
-	# Medians 4% apart each way: the row's own spread is about 4% (log sd 0.04).
-	jq -e '[.rows[] | select(.spread != null) | .spread > 0.02 and .spread < 0.06] | all and length > 0' \
-		<<<"$out" >/dev/null || fail "rows' own spreads: $(jq -c '[.rows[] | .spread]' <<<"$out")"
+	assert_eq 3 "$(jq .baseline_runs <<<"$out")" "baseline_runs in --json"
+	# Medians 4% apart each way: the row's own spread is about 4% (log sd 0.04), times
+	# sqrt(1 + 1/3) for one new run against the mean of three.
+	jq -e '[.rows[] | select(.spread != null) | .spread_from == "baseline" and .spread > 0.03
+		and .spread < 0.07] | all and length > 0' <<<"$out" >/dev/null ||
+		fail "rows' own spreads: $(jq -c '[.rows[] | [.spread, .spread_from]]' <<<"$out")"
+	run "$BOXBENCH" compare --baseline "$BB_TMP/base/*.json" "$BB_TMP/base/base-1.00.json"
+	assert_eq 2 "$rc" "a --baseline that holds the new run"
+	assert_contains "$err" "is the new run and one of the old ones" "the message"
 	run "$BOXBENCH" compare --baseline "$BB_TMP/none/*.json" "$new"
 	assert_eq 2 "$rc" "a --baseline that matches nothing"
 	assert_contains "$err" "matches no file" "the message"

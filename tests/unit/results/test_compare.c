@@ -93,9 +93,9 @@ static void a_separated_slower_sample_is_a_regression(void **state)
 
 	(void)state;
 	verdict_is(BASE, "a=2000,2001,2002,2003,2004,2005,2006,2007", VERDICT_REGRESSION,
-		   "interval beyond +threshold");
+		   "beyond +threshold (FDR-adjusted)");
 	verdict_is("a=2000,2001,2002,2003,2004,2005,2006,2007", BASE, VERDICT_IMPROVEMENT,
-		   "interval beyond -threshold");
+		   "beyond -threshold (FDR-adjusted)");
 	compare(BASE, "a=2000,2001,2002,2003,2004,2005,2006,2007", &defaults, &res);
 	r = &res.rows[0];
 	/* The Hodges-Lehmann ratio of 2000+j over 1000+i: the median of the 64 ratios, 1.996513. */
@@ -122,7 +122,7 @@ static void an_interval_within_the_threshold_is_the_same(void **state)
 	/* 10% slower with one new sample inside the old range: the samples overlap, the
 	 * interval does not reach the threshold. */
 	verdict_is(BASE, "a=1005,1100,1101,1102,1103,1104,1105,1106,1107,1108,1109,1110",
-		   VERDICT_REGRESSION, "interval beyond +threshold");
+		   VERDICT_REGRESSION, "beyond +threshold (FDR-adjusted)");
 }
 
 static void noise_that_reaches_across_the_threshold_is_inconclusive(void **state)
@@ -143,57 +143,62 @@ static void noise_that_reaches_across_the_threshold_is_inconclusive(void **state
 	compare_result_free(&res);
 	/* Noisy, but so far apart that it is no noise. */
 	verdict_is(BASE, "a=7000,8000,10000,12000,13000,10000,9000,11000", VERDICT_REGRESSION,
-		   "interval beyond +threshold");
+		   "beyond +threshold (FDR-adjusted)");
 }
 
-/* Eight rows a side, "r0".."r7", each tight (its samples' own se about 0.1%), the even ones
- * made faster and the odd ones slower by the log shift f. */
-static void scattered_rows(double f, char *old, char *new, size_t len)
+/* Eight rows a side, "r0".."r7", each tight (its samples' own se about 0.1%), row r's new
+ * samples its old ones times exp(f[r]). */
+static void shifted_rows(const double *f, char *old, char *new, size_t len)
 {
 	size_t lo = 0, ln = 0;
 
 	for (int r = 0; r < 8; r++) {
-		double k = exp(r % 2 ? f : -f);
-
 		lo += snprintf(old + lo, len - lo, "%sr%d=", r ? ";" : "", r);
 		ln += snprintf(new + ln, len - ln, "%sr%d=", r ? ";" : "", r);
 		for (int i = 0; i < 8; i++) {
 			lo += snprintf(old + lo, len - lo, "%s%d", i ? "," : "", 1000 + i);
-			ln += snprintf(new + ln, len - ln, "%s%.6f", i ? "," : "", (1000 + i) * k);
+			ln += snprintf(new + ln, len - ln, "%s%.6f", i ? "," : "",
+				       (1000 + i) * exp(f[r]));
 		}
 	}
 }
 
-/* Rows scattered by +-3% about their median 0: the between-run spread is 1.4826 x 0.03 (less
- * the samples' tiny share), and at that spread a 3% change in one row is not evidence of no
- * change (it would be 'same' on its samples alone). Scattered by +-10%, more than twice the
- * threshold: taken for real changes, the spread is not used and every row is flagged. */
+/* Rows that scatter like noise, log shifts -0.06 .. +0.07: Qn is 2.2219 x the 10th smallest
+ * of their 28 pairwise distances (h = 5, C(5, 2) = 10), 0.04, so the between-run spread is
+ * 0.0889 (less the samples' tiny share), and at that spread none of the rows, though each is
+ * sure of its own change, is evidence of anything. Rows in two clusters, four 10% faster and
+ * four 10% slower: the pairs inside a cluster say there is no noise, so the clusters are
+ * changes and every row is flagged. */
 static void the_rows_scatter_is_a_between_run_spread(void **state)
 {
+	const double noise[] = { -0.06, -0.04, -0.02, 0, 0.01, 0.03, 0.05, 0.07 };
+	const double two[] = { -0.1, 0.1, -0.1, 0.1, -0.1, 0.1, -0.1, 0.1 };
 	char old[1024], new[1024];
 	struct compare_result res;
 
 	(void)state;
-	scattered_rows(0.03, old, new, sizeof(old));
+	shifted_rows(noise, old, new, sizeof(old));
 	compare(old, new, &defaults, &res);
 	assert_true(res.spread_estimated);
-	assert_true(fabs(res.spread - 1.4826 * 0.03) < 1e-3);
+	assert_true(fabs(res.spread - 2.2219 * 0.04) < 1e-3);
 	assert_int_equal(res.count[VERDICT_INCONCLUSIVE], 8);
-	for (size_t i = 0; i < res.n; i++)
+	for (size_t i = 0; i < res.n; i++) {
 		assert_true(fabs(res.rows[i].spread - res.spread) < 1e-12);
+		assert_string_equal(res.rows[i].spread_from, "all rows");
+	}
 	compare_result_free(&res);
-	scattered_rows(0.1, old, new, sizeof(old));
+	shifted_rows(two, old, new, sizeof(old));
 	compare(old, new, &defaults, &res);
-	assert_false(res.spread_estimated);
-	assert_true(fabs(res.spread_scatter - 1.4826 * 0.1) < 1e-3);
-	assert_true(res.spread == 0);
+	assert_true(res.spread_estimated);
+	assert_true(res.spread < 1e-3);
 	assert_int_equal(res.count[VERDICT_REGRESSION], 4);
 	assert_int_equal(res.count[VERDICT_IMPROVEMENT], 4);
 	compare_result_free(&res);
 }
 
 /* A baseline of three runs whose medians were 1000, 1100 and 900: the row's own spread is the
- * sd of their logs, 0.1004 (less its samples' tiny share). */
+ * sd of their logs, 0.1004 (less its samples' tiny share), times sqrt(1 + 1/3) for one new run
+ * against the mean of three: 0.1159. */
 static void a_baseline_gives_each_row_its_own_spread(void **state)
 {
 	const char *runs[] = { "a=1000,1001,1002,1003,1004,1005,1006,1007",
@@ -213,7 +218,8 @@ static void a_baseline_gives_each_row_its_own_spread(void **state)
 	r = &res.rows[0];
 	assert_int_equal(res.n_baseline, 3);
 	assert_int_equal(r->old.n, 24); /* every run's samples on the old side */
-	assert_true(fabs(r->spread - 0.1004) < 0.002);
+	assert_true(fabs(r->spread - 0.1159) < 0.002);
+	assert_string_equal(r->spread_from, "baseline");
 	/* 10% above the pooled baseline is within what the row does between runs. */
 	assert_int_equal(r->verdict, VERDICT_INCONCLUSIVE);
 	compare_result_free(&res);
