@@ -620,6 +620,18 @@ int cmd_compare(int argc, char **argv)
 		fprintf(stderr, "boxbench compare: %s\n", err.msg);
 		goto out;
 	}
+	if (!res.n_judged) {
+		/* A gate that judged nothing must not pass (and prints nothing: exit 2 writes no
+		 * stdout): the runs share no row with 5 samples
+		 * a side (renamed cases, a run that died early, an --alpha too small). */
+		fprintf(stderr,
+			"boxbench compare: no row could be judged: none is in both files with %d "
+			"samples or more a side and an interval at --alpha %g (compare the same "
+			"suite, with --repetitions 5 or more)\n",
+			COMPARE_MIN_SAMPLES, o.alpha);
+		status = EXIT_USAGE;
+		goto out;
+	}
 	if (o.normalize && res.n_judged && res.n_judged < COMPARE_MIN_SPREAD_ROWS)
 		fprintf(stderr,
 			"boxbench compare: --normalize over %zu rows: the run-wide shift of so few "
@@ -631,17 +643,6 @@ int cmd_compare(int argc, char **argv)
 		print_markdown(&res, &o);
 	else
 		print_table(&res, &o);
-	if (!res.n_judged) {
-		/* A gate that judged nothing must not pass: the runs share no row with 5 samples
-		 * a side (renamed cases, a run that died early, an --alpha too small). */
-		fprintf(stderr,
-			"boxbench compare: no row could be judged: none is in both files with %d "
-			"samples or more a side and an interval at --alpha %g (compare the same "
-			"suite, with --repetitions 5 or more)\n",
-			COMPARE_MIN_SAMPLES, o.alpha);
-		status = EXIT_USAGE;
-		goto out;
-	}
 	status = res.count[VERDICT_REGRESSION] ||
 				 (fail_inconclusive && res.count[VERDICT_INCONCLUSIVE])
 			 ? 1
