@@ -311,8 +311,23 @@ int compare_results(const struct result *const *old, size_t n_old, const struct 
 			}
 			r = (size_t)json_integer_value(at);
 			if (k < n_old) {
+				struct compare_pair *pr = &pairs[r];
+
+				if (pr->old_name && strcmp(pr->old_name, f->cases[i].name)) {
+					ret = bb_err(
+						err, EINVAL,
+						"'%s' in %s and '%s' in %s both become '%s' "
+						"without the stripped parameters: the baseline "
+						"runs would pool different cases; strip fewer",
+						pr->old_name, pr->old_path, f->cases[i].name,
+						f->path ? f->path : "a baseline file",
+						out->rows[r].name);
+					goto out;
+				}
+				pr->old_name = f->cases[i].name;
+				pr->old_path = f->path ? f->path : "a baseline file";
 				out->rows[r].has_old = true;
-				if (add_run(&pairs[r], &f->cases[i]))
+				if (add_run(pr, &f->cases[i]))
 					goto nomem;
 			} else {
 				const struct result_case *c = &f->cases[i];

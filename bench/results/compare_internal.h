@@ -11,6 +11,9 @@ struct compare_pair {
 	size_t n_old, n_new;
 	double *run_log_median, *run_var;
 	size_t n_runs;
+	/* The row's name as the first old file has it, and that file: several old runs pair
+	 * their rows by the stripped name only where their full names agree. */
+	const char *old_name, *old_path;
 };
 
 int compare_side_compute(const double *ns, size_t n, struct compare_side *side);

@@ -308,6 +308,31 @@ static void strip_param_pairs_cases_and_refuses_collisions(void **state)
 	result_free(&b);
 }
 
+/* Baseline runs pool a row's samples by its stripped name only where their full names agree:
+ * depth:8 in one run and depth:64 in another would be two cases pooled as one. */
+static void strip_param_across_baseline_runs_refuses_to_pool_different_cases(void **state)
+{
+	const char *keys[] = { "depth" };
+	struct compare_opts o = defaults;
+	struct result a, b, n;
+	const struct result *olds[] = { &a, &b };
+	struct compare_result res;
+	struct bb_error err = { 0 };
+
+	(void)state;
+	o.strip = keys;
+	o.n_strip = 1;
+	load_times("s/depth:8/t:x=1,2,3,4,5", &a);
+	load_times("s/depth:64/t:x=1,2,3,4,5", &b);
+	load_times("s/depth:8/t:x=1,2,3,4,5", &n);
+	assert_int_equal(compare_results(olds, 2, &n, &o, &res, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "'s/depth:8/t:x' in "));
+	assert_non_null(strstr(err.msg, "both become 's/t:x'"));
+	result_free(&a);
+	result_free(&b);
+	result_free(&n);
+}
+
 /* Every row 1.3x slower: the machine's change. Without --normalize every row is a regression;
  * with it, none is, and the shift is the same either way. */
 static void normalize_judges_rows_against_the_machine_wide_shift(void **state)
@@ -380,6 +405,7 @@ int main(void)
 		cmocka_unit_test(rows_in_one_file_only_are_added_or_removed),
 		cmocka_unit_test(strip_params_drops_only_whole_keys_after_the_scenario),
 		cmocka_unit_test(strip_param_pairs_cases_and_refuses_collisions),
+		cmocka_unit_test(strip_param_across_baseline_runs_refuses_to_pool_different_cases),
 		cmocka_unit_test(normalize_judges_rows_against_the_machine_wide_shift),
 		cmocka_unit_test(contexts_that_differ_or_are_missing_are_named),
 	};
