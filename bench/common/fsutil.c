@@ -144,3 +144,19 @@ bool path_on_overlayfs(const char *path)
 
 	return statfs(path, &sfs) == 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC;
 }
+
+int sync_fs(const char *path, struct bb_error *err)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), e;
+
+	if (fd < 0 && errno == ENOENT)
+		return -ENOENT;
+	if (fd < 0 || syncfs(fd) < 0) {
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		return bb_err(err, e, "cannot sync the file system of %s: %s", path, errno_name(e));
+	}
+	close(fd);
+	return 0;
+}

@@ -11,6 +11,9 @@
  * is success. */
 int remove_tree(const char *path, struct bb_error *err);
 int mkdir_p(const char *path, unsigned mode, struct bb_error *err);
+/* syncfs(2) of the file system path is on: what was written there is on it now. -ENOENT (no
+ * message) when path does not exist. */
+int sync_fs(const char *path, struct bb_error *err);
 /* Writes buf to path (O_TRUNC); for sysfs/cgroupfs/procfs knobs as well as plain files. */
 int write_file(const char *path, const char *buf, size_t len, struct bb_error *err);
 /* Reads at most len-1 bytes and NUL-terminates; returns bytes read or negative errno. */

@@ -118,13 +118,6 @@ char *compare_strip_params(const char *name, const char *const *keys, size_t n_k
 	return out;
 }
 
-static int cmp_double(const void *pa, const void *pb)
-{
-	double a = *(const double *)pa, b = *(const double *)pb;
-
-	return (a > b) - (a < b);
-}
-
 int compare_side_compute(const double *ns, size_t n, struct compare_side *side)
 {
 	double *sorted, sum = 0, ss = 0;
@@ -137,7 +130,7 @@ int compare_side_compute(const double *ns, size_t n, struct compare_side *side)
 	if (!sorted)
 		return -ENOMEM;
 	memcpy(sorted, ns, n * sizeof(*sorted));
-	qsort(sorted, n, sizeof(*sorted), cmp_double);
+	stats_sort(sorted, n);
 	for (size_t i = 0; i < n; i++)
 		sum += sorted[i];
 	side->mean = sum / (double)n;
@@ -152,7 +145,7 @@ int compare_side_compute(const double *ns, size_t n, struct compare_side *side)
 	 * moving the median: the robust spread is what a reader should look at. */
 	for (size_t i = 0; i < n; i++)
 		sorted[i] = fabs(sorted[i] - side->median);
-	qsort(sorted, n, sizeof(*sorted), cmp_double);
+	stats_sort(sorted, n);
 	if (side->median > 0)
 		side->rcv = 1.4826 * stats_quantile_sorted(sorted, n, 0.5) / side->median;
 	free(sorted);

@@ -29,17 +29,10 @@
 #include "shift_interval.h"
 #include "stats.h"
 
-static int cmp_double(const void *pa, const void *pb)
-{
-	double a = *(const double *)pa, b = *(const double *)pb;
-
-	return (a > b) - (a < b);
-}
-
 /* Median of v[0..n) (sorted in place). */
 static double median_of(double *v, size_t n)
 {
-	qsort(v, n, sizeof(*v), cmp_double);
+	stats_sort(v, n);
 	return stats_quantile_sorted(v, n, 0.5);
 }
 
@@ -115,7 +108,7 @@ static double pooled_spread(const struct compare_result *out, const double *d, c
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++)
 			(*pairs)[np++] = fabs(scratch[i] - scratch[j]);
-	qsort(*pairs, np, sizeof(**pairs), cmp_double);
+	stats_sort(*pairs, np);
 	h = n / 2 + 1;
 	k = h * (h - 1) / 2;
 	qn = 2.2219 * (*pairs)[(k < np ? k : np) - 1];
@@ -242,7 +235,6 @@ int compare_judge(struct compare_result *out, const struct compare_pair *pairs,
 {
 	size_t n = out->n ? out->n : 1;
 	double *d = calloc(n, sizeof(*d)), *se_s = calloc(n, sizeof(*se_s));
-	double *p = calloc(n, sizeof(*p));
 	double *scratch = calloc(n, sizeof(*scratch));
 	double h = log1p(opts->threshold), z_half = normal_quantile(1 - opts->alpha / 2);
 	double z_same = normal_quantile(1 - opts->alpha), spread, center, *qn_pairs = NULL;
@@ -251,7 +243,7 @@ int compare_judge(struct compare_result *out, const struct compare_pair *pairs,
 	size_t m = 0;
 	int ret = 0;
 
-	if (!d || !se_s || !p || !scratch || !groups) {
+	if (!d || !se_s || !scratch || !groups) {
 		ret = bb_err(err, ENOMEM, "out of memory");
 		goto out;
 	}
@@ -311,13 +303,12 @@ int compare_judge(struct compare_result *out, const struct compare_pair *pairs,
 		r->hi = expm1(d[i] + z_half * r->se);
 		r->p = r->se > 0 ? fmin(1, 2 * normal_cdf(-(fabs(d[i]) - h) / r->se))
 				 : (fabs(d[i]) > h ? 0 : 1);
-		p[i] = r->p;
 		row_resolution(r, h, out->z_gate);
 	}
 	m = 0;
 	for (size_t i = 0; i < out->n; i++)
 		if (out->rows[i].judged)
-			scratch[m++] = p[i];
+			scratch[m++] = out->rows[i].p;
 	if (fdr_bh_adjust(scratch, m, scratch)) {
 		ret = bb_err(err, ENOMEM, "out of memory");
 		goto out;
@@ -336,7 +327,6 @@ int compare_judge(struct compare_result *out, const struct compare_pair *pairs,
 out:
 	free(d);
 	free(se_s);
-	free(p);
 	free(scratch);
 	json_decref(groups);
 	free(qn_pairs);

@@ -6,6 +6,7 @@
 #include "mannwhitney.h"
 #include "normal_dist.h"
 #include "shift_interval.h"
+#include "stats.h"
 
 /* How many differences y[j] - x[i] are <= v. As j rises, the first x with y[j] - x[i] <= v
  * only moves right: one pass over both. (The test is on the difference as it is computed, so
@@ -59,13 +60,6 @@ double shift_kth_difference(const double *x, size_t n1, const double *y, size_t 
 	return largest_at_most(x, n1, y, n2, hi);
 }
 
-static int cmp_double(const void *pa, const void *pb)
-{
-	double a = *(const double *)pa, b = *(const double *)pb;
-
-	return (a > b) - (a < b);
-}
-
 /* The logs of v[0..n), sorted; NULL when out of memory. */
 static double *sorted_logs(const double *v, size_t n)
 {
@@ -75,7 +69,7 @@ static double *sorted_logs(const double *v, size_t n)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
 		out[i] = log(v[i]);
-	qsort(out, n, sizeof(*out), cmp_double);
+	stats_sort(out, n);
 	return out;
 }
 

@@ -36,6 +36,9 @@ int stats_compute(const unsigned long long *samples, size_t n, struct stats *out
 /* The same over doubles (result_summary.c): times read back from a file need not be whole ns. */
 int stats_compute_double(const double *samples, size_t n, struct stats *out, struct bb_error *err);
 
+/* Sorts v[0..n) ascending (qsort; NaN-free input). */
+void stats_sort(double *v, size_t n);
+
 /* The type-7 quantile q (clamped to [0, 1]) of n >= 1 values sorted ascending. */
 double stats_quantile_sorted(const double *sorted, size_t n, double q);
 

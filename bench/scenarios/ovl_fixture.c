@@ -80,7 +80,7 @@ int ovl_fixture_init(struct ovl_fixture *f, const struct layer_stack *stack, con
 
 int ovl_fixture_wipe(struct ovl_fixture *f, struct bb_error *err)
 {
-	int e, fd;
+	int e;
 
 	if (f->mounted)
 		return bb_err(err, EBUSY, "cannot wipe %s while the overlay on %s is mounted",
@@ -91,16 +91,7 @@ int ovl_fixture_wipe(struct ovl_fixture *f, struct bb_error *err)
 	/* Committed now, untimed: otherwise the next copy-up's fsync commits the journal of this
 	 * removal (a 64 MiB file's, or a 4 KiB one's) and its cost depends on which case ran
 	 * before it. */
-	fd = open(f->upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || syncfs(fd) < 0) {
-		e = errno;
-		if (fd >= 0)
-			close(fd);
-		return bb_err(err, e, "cannot sync the file system of %s: %s", f->upper,
-			      errno_name(e));
-	}
-	close(fd);
-	return 0;
+	return sync_fs(f->upper, err);
 }
 
 static int mount_legacy(struct ovl_fixture *f, unsigned long long *t, struct bb_error *err)

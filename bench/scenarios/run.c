@@ -2,12 +2,11 @@
 #include "run.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "common/fsutil.h"
 #include "common/stop.h"
 #include "common/sys.h"
 #include "run_schedule.h"
@@ -166,18 +165,11 @@ static int sync_setup_writes(const struct run_ctx *ctx, struct bb_error *err)
 	const char *dirs[] = { ctx->session->cache_dir, ctx->session->workdir };
 
 	for (size_t i = 0; i < 2; i++) {
-		int fd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC), e;
+		int e = sync_fs(dirs[i], err);
 
-		if (fd < 0 && errno == ENOENT)
-			continue; /* nothing was built there (a run on an image) */
-		if (fd < 0 || syncfs(fd) < 0) {
-			e = errno;
-			if (fd >= 0)
-				close(fd);
-			return bb_err(err, e, "cannot write back what set-up wrote to %s: %s",
-				      dirs[i], errno_name(e));
-		}
-		close(fd);
+		/* ENOENT: nothing was built there (a run on an image). */
+		if (e && e != -ENOENT)
+			return e;
 	}
 	return 0;
 }
