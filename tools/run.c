@@ -16,6 +16,7 @@
 #include "common/parse.h"
 #include "results/result_write.h"
 #include "scenarios/run.h"
+#include "scenarios/run_driver.h"
 #include "common/stop.h"
 
 static void print_help(void)
@@ -79,6 +80,14 @@ static void print_help(void)
 	       "                     (its largest at the bottom and at the top), whiteouts and\n"
 	       "                     opaque dirs where it has them, its fullest dir listed;\n"
 	       "                     cases are named image:<DIR's name>\n"
+	       "  --driver LIST      storage drivers to compare, comma-separated, or all:");
+	for (size_t i = 0; i < n_storage_drivers; i++)
+		printf("%s %s", i ? "," : "", storage_drivers[i]->name);
+	printf("\n"
+	       "                     (default: overlay, every driver in full); each case that\n"
+	       "                     names a driver runs on each, on the same stacks; a driver\n"
+	       "                     that cannot work here is refused when named, its cases\n"
+	       "                     skipped with the reason in full\n"
 	       "  --list             print the cases the options give, run nothing\n"
 	       "  -h, --help         this text\n"
 	       "\n"
@@ -156,6 +165,7 @@ enum {
 	O_OVERHEAD,
 	O_BACKING,
 	O_IMAGE,
+	O_DRIVER,
 };
 
 /* --backing: a memory store of one of these file systems, or "host". */
@@ -220,6 +230,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o, struct bb_error
 		{ "probe-overhead", no_argument, NULL, O_OVERHEAD },
 		{ "backing", required_argument, NULL, O_BACKING },
 		{ "image", required_argument, NULL, O_IMAGE },
+		{ "driver", required_argument, NULL, O_DRIVER },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -298,6 +309,13 @@ static int parse_args(int argc, char **argv, struct run_opts *o, struct bb_error
 		case O_IMAGE:
 			o->image_dir = optarg;
 			break;
+		case O_DRIVER:
+			e = driver_list_parse(optarg, o->cfg.drivers, RUN_LIST_MAX, err);
+			if (e > 0) {
+				o->cfg.n_drivers = (size_t)e;
+				e = 0;
+			}
+			break;
 		case 'h':
 			return 1;
 		default:
@@ -375,14 +393,15 @@ static size_t print_failures(const struct case_list *cases)
 		size_t n = 0;
 
 		for (size_t j = 0; j < cases->n; j++)
-			n += cases->items[j].scenario == scenarios[i] && cases->items[j].error[0];
+			n += cases->items[j].scenario == scenarios[i] && cases->items[j].error[0] &&
+			     !cases->items[j].skipped;
 		if (n && len < sizeof(by))
 			len += snprintf(by + len, sizeof(by) - len, "%s%s %zu", len ? ", " : "",
 					scenarios[i]->name, n);
 		failed += n;
 	}
 	for (size_t j = 0; j < cases->n && !first; j++)
-		if (cases->items[j].error[0])
+		if (cases->items[j].error[0] && !cases->items[j].skipped)
 			first = &cases->items[j];
 	if (failed)
 		fprintf(stderr, "boxbench run: %zu of %zu cases failed (%s); the first, %s: %s\n",
@@ -419,7 +438,7 @@ int cmd_run(int argc, char **argv)
 	struct progress prog = { 0 };
 	struct run_meta meta = { 0 };
 	struct bb_error err = { 0 };
-	char out[1024], partial[128], settle_name[32], idle_settle_name[32];
+	char out[1024], partial[128], settle_name[32], idle_settle_name[32], drivers[160];
 	struct run_settle settle;
 	json_t *doc = NULL;
 	bool measured = false;
@@ -448,6 +467,11 @@ int cmd_run(int argc, char **argv)
 		return usage_error("run", "%s", err.msg);
 	if (o.session.store == STORE_MEMORY)
 		o.cfg.stack_fs = backing_fs_name(o.session.memory_fs);
+	/* A driver the user named and this machine cannot run is no usage error: say why. */
+	if (run_drivers_check(&o.cfg, &err)) {
+		fprintf(stderr, "boxbench run: %s\n", err.msg);
+		return 1;
+	}
 	if (o.image_dir) {
 		/* Read before planning: which cases an image has depends on what is in it. */
 		if (o.cfg.n_depths || o.cfg.n_sizes)
@@ -534,7 +558,8 @@ int cmd_run(int argc, char **argv)
 	settle = o.cfg.idle_settle_set ? o.cfg.idle_settle : run_idle_settle_default;
 	run_settle_name(&settle, idle_settle_name, sizeof(idle_settle_name));
 	meta.idle_settle = idle_settle_name;
-	meta.driver = "overlay";
+	run_driver_names(&ctx, drivers, sizeof(drivers));
+	meta.driver = drivers;
 	meta.overlay_options = "kernel defaults";
 	doc = result_build(&ctx, &cases, &meta, &err);
 	if (!doc || (e = result_write(doc, out, &err)))

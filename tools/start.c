@@ -36,6 +36,9 @@ static const char start_help[] =
 	")\n"
 	"  --work-dir DIR       where the run's dir goes (default " SESSION_DEFAULT_WORK_ROOT ")\n"
 	"root file system:\n"
+	"  --driver NAME        the storage driver (default overlay): overlay, fuse-overlayfs,\n"
+	"                       vfs, btrfs, composefs, overlay-idmap; 'boxbench doctor' says\n"
+	"                       which work here\n"
 	"  --mount-api API      mount (mount(2), default) or fsconfig (fsopen/fsconfig lowerdir+)\n"
 	"  --overlay-opt LIST   redirect_dir,metacopy,index,xino,volatile\n"
 	"container:\n"
@@ -127,6 +130,7 @@ static int parse_cpu_max(const char *s, struct cgroup_limits *lim, struct bb_err
 enum {
 	OPT_DEPTH = 256,
 	OPT_FILES,
+	OPT_DRIVER,
 	OPT_WHITEOUT,
 	OPT_SEED,
 	OPT_CACHE,
@@ -152,6 +156,7 @@ static int parse_args(int argc, char **argv, struct start_opts *o, struct bb_err
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "cache-dir", required_argument, NULL, OPT_CACHE },
 		{ "work-dir", required_argument, NULL, OPT_WORK },
+		{ "driver", required_argument, NULL, OPT_DRIVER },
 		{ "mount-api", required_argument, NULL, OPT_API },
 		{ "overlay-opt", required_argument, NULL, OPT_OVL },
 		{ "ns", required_argument, NULL, OPT_NS },
@@ -201,6 +206,16 @@ static int parse_args(int argc, char **argv, struct start_opts *o, struct bb_err
 		case OPT_WORK:
 			o->session.work_root = optarg;
 			break;
+		case OPT_DRIVER: {
+			const struct storage_driver *d[1];
+
+			e = driver_list_parse(optarg, d, 1, err);
+			if (e == 1) {
+				o->driver.driver = d[0];
+				e = 0;
+			}
+			break;
+		}
 		case OPT_API:
 			e = mount_api_parse(optarg, &o->driver.api, err);
 			break;
@@ -480,6 +495,8 @@ int cmd_start(int argc, char **argv)
 	struct start_opts o = { 0 };
 	struct container_result res = { 0 };
 	struct layer_stack stack = { 0 };
+	struct driver_image image = { 0 };
+	bool have_image = false;
 	struct session session = { 0 };
 	struct probes probes = { 0 };
 	struct bb_error err = { 0 };
@@ -515,12 +532,17 @@ int cmd_start(int argc, char **argv)
 		goto fail;
 	if ((e = layer_stack_build(&stack, &o.stack, session.cache_dir, &err)) || stop_requested())
 		goto fail;
+	o.driver.store_dir = session.workdir;
+	if ((e = o.driver.driver->available(&o.driver, &err)) ||
+	    (e = o.driver.driver->image_open(&o.driver, &stack, &image, &err)))
+		goto fail;
+	have_image = true;
 	/* After the stack: building it makes thousands of syscalls nobody asked to see. */
 	if ((e = probes_open(&probes, o.probe_mode, getpid(), &err)))
 		goto fail;
 	snprintf(dir, sizeof(dir), "%s/c0", session.workdir);
 	o.spec.driver = &o.driver;
-	o.spec.stack = &stack;
+	o.spec.image = &image;
 	o.spec.dir = dir;
 	o.spec.cgroups = session.have_cgroups ? &session.cgroups : NULL;
 	o.spec.name = "c0";
@@ -551,6 +573,8 @@ fail:
 out:
 	probes_close(&probes);
 	container_result_free(&res);
+	if (have_image)
+		o.driver.driver->image_close(&o.driver, &image);
 	layer_stack_free(&stack);
 	if (session_close(&session, &err) && status == 0) {
 		fprintf(stderr, "boxbench start: %s\n", err.msg);

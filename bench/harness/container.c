@@ -22,7 +22,7 @@
 
 #include "agent/protocol.h"
 #include "common/fsutil.h"
-#include "rootfs_mountpoints.h"
+#include "storage/init_layer.h"
 #include "common/stop.h"
 #include "common/sys.h"
 
@@ -30,10 +30,11 @@
 #define ID_MAP_RANGE 65536
 
 static const char *const phase_names[PHASE_MAX] = {
-	[PHASE_CGROUP] = "cgroup",    [PHASE_CLONE] = "clone",	     [PHASE_IDMAP] = "idmap",
-	[PHASE_ATTACH] = "attach",    [PHASE_MOUNT] = "mount",	     [PHASE_PROC] = "proc",
-	[PHASE_PIVOT] = "pivot_root", [PHASE_EXEC] = "exec",	     [PHASE_FIRST_OP] = "first_op",
-	[PHASE_EXIT] = "exit",	      [PHASE_TEARDOWN] = "teardown",
+	[PHASE_PREPARE] = "prepare",   [PHASE_INIT] = "init",	      [PHASE_CGROUP] = "cgroup",
+	[PHASE_CLONE] = "clone",       [PHASE_IDMAP] = "idmap",	      [PHASE_ATTACH] = "attach",
+	[PHASE_MOUNT] = "mount",       [PHASE_PROC] = "proc",	      [PHASE_PIVOT] = "pivot_root",
+	[PHASE_EXEC] = "exec",	       [PHASE_FIRST_OP] = "first_op", [PHASE_EXIT] = "exit",
+	[PHASE_TEARDOWN] = "teardown",
 };
 
 const char *phase_name(enum phase p)
@@ -100,7 +101,7 @@ int container_spec_check(const struct container_spec *spec, struct bb_error *err
 
 struct child_ctx {
 	const struct container_spec *spec;
-	const struct rootfs *rfs;
+	struct rootfs *rfs;
 	int report_fd, sync_fd;
 };
 
@@ -336,17 +337,22 @@ int container_run(const struct container_spec *spec, struct container_result *re
 	memset(&rfs, 0, sizeof(rfs));
 	if ((e = container_spec_check(spec, err)))
 		return e;
-	e = spec->driver->driver->prepare(spec->driver, spec->stack, spec->dir,
+	t = clock_ns();
+	e = spec->driver->driver->prepare(spec->driver, spec->image, spec->dir,
 					  spec->userns ? spec->uid_base : 0, &rfs, err);
 	if (e) {
 		bb_err_wrap(err, "cannot prepare the container's dirs in the work dir (free room "
 				 "there or choose another --work-dir)");
 		goto out;
 	}
-	/* Runtimes make the mount points an image lacks; in the container's upper layer. */
-	e = rootfs_make_mount_points(spec->driver, &rfs, spec->userns ? spec->uid_base : 0, err);
+	res->phase[PHASE_PREPARE] = (struct phase_span){ t, clock_ns() };
+	/* The per-container files and the mount points an image lacks, in its init layer. */
+	t = clock_ns();
+	e = init_layer_write(rfs.init, spec->hostname ? spec->hostname : "boxbench",
+			     spec->userns ? spec->uid_base : 0, err);
 	if (e)
 		goto out;
+	res->phase[PHASE_INIT] = (struct phase_span){ t, clock_ns() };
 
 	if (spec->cgroups) {
 		t = clock_ns();

@@ -18,6 +18,8 @@
 #include "storage/layer_stack.h"
 
 enum phase {
+	PHASE_PREPARE, /* harness: the driver makes the container's dirs and writable layer */
+	PHASE_INIT, /* harness: write the container's init layer (/etc/hosts, mount points) */
 	PHASE_CGROUP, /* harness: create the container's cgroup and write its limits */
 	PHASE_CLONE, /* harness: clone3(), which creates the namespaces */
 	PHASE_IDMAP, /* harness: write uid_map/gid_map (user namespaces only) */
@@ -46,7 +48,7 @@ struct container_spec {
 	uid_t uid_base; /* first host uid/gid of the 65536 mapped */
 	const char *hostname; /* set in a new UTS namespace; NULL for "boxbench" */
 	const struct driver_config *driver;
-	const struct layer_stack *stack;
+	const struct driver_image *image; /* what the driver made of the stack (image_open) */
 	const char *dir; /* the container's private dir (upper, work, merged) */
 	struct cgroup_run *cgroups; /* NULL: no cgroup */
 	struct cgroup_limits limits;

@@ -9,6 +9,8 @@ static const struct {
 	bool in_child;
 	int metric; /* -1: none */
 } phase_probe[PHASE_MAX] = {
+	[PHASE_PREPARE] = { false, -1 },
+	[PHASE_INIT] = { false, -1 },
 	[PHASE_CGROUP] = { false, -1 },
 	[PHASE_CLONE] = { false, FUNC_NEW_NS },
 	[PHASE_IDMAP] = { false, -1 },

@@ -196,6 +196,8 @@ static void add_failed_row(json_t *rows, const struct bench_case *c, size_t fami
 	json_t *r = row(c, family, "iteration", 0);
 
 	json_object_set_new(r, "error_occurred", json_true());
+	if (c->skipped)
+		json_object_set_new(r, "skipped", json_true());
 	json_object_set_new(r, "error_message", json_string(c->error[0] ? c->error : "no samples"));
 	json_object_set_new(r, "real_time", json_real(0));
 	json_object_set_new(r, "cpu_time", json_real(0));

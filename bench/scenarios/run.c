@@ -192,6 +192,8 @@ int run_execute(struct run_ctx *ctx, struct case_list *cases, run_progress_fn pr
 		struct bench_case *c = &cases->items[i];
 		struct bb_error e = { 0 };
 
+		if (c->skipped)
+			continue;
 		c->set_up = true;
 		if (c->scenario->setup && c->scenario->setup(ctx, c, &e) < 0 && !stop_requested())
 			case_fail(ctx, c, &e);

@@ -54,6 +54,9 @@ struct run_config {
 	 * stack (image_stack_open()); its name goes into the cases as image:<name>. */
 	const struct layer_stack *image;
 	const char *image_name;
+	/* --driver: the storage drivers to compare; n_drivers == 0: the suite's (run_driver.h) */
+	const struct storage_driver *drivers[RUN_LIST_MAX];
+	size_t n_drivers;
 };
 
 /* What every scenario function gets. */
@@ -115,6 +118,9 @@ struct bench_case {
 	int func_metric; /* enum func_metric that times this case's operation, or -1 */
 	bool detached; /* runs with the probes detached: its numbers are wall only */
 	enum case_pace pace;
+	const struct storage_driver *driver; /* its driver: parameter's, or NULL */
+	/* It cannot run here (its driver cannot work here); error says why. Not a failure. */
+	bool skipped;
 	char stack_key[17]; /* the layer stack's cache key (<cache>/<key>); "" if none */
 	const char *extra_names[SAMPLE_EXTRA_MAX]; /* names of sample.extra[], ns each */
 	size_t n_extra;

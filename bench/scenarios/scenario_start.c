@@ -10,6 +10,7 @@
 
 #include "storage/layer_stack.h"
 #include "common/parse.h"
+#include "run_driver.h"
 #include "scenario.h"
 
 extern const struct scenario scenario_start;
@@ -17,12 +18,14 @@ extern const struct scenario scenario_start;
 struct start_state {
 	struct layer_stack stack;
 	struct driver_config driver;
+	const struct driver_image *image;
 	unsigned long counter;
 };
 
 /* The phases a start is made of, up to the agent's first instruction, in order. */
-static const enum phase start_phases[] = { PHASE_CGROUP, PHASE_CLONE, PHASE_IDMAP, PHASE_ATTACH,
-					   PHASE_MOUNT,	 PHASE_PROC,  PHASE_PIVOT, PHASE_EXEC };
+static const enum phase start_phases[] = { PHASE_PREPARE, PHASE_INIT,	PHASE_CGROUP, PHASE_CLONE,
+					   PHASE_IDMAP,	  PHASE_ATTACH, PHASE_MOUNT,  PHASE_PROC,
+					   PHASE_PIVOT,	  PHASE_EXEC };
 #define N_START_PHASES (sizeof(start_phases) / sizeof(start_phases[0]))
 
 static int start_plan(const struct run_ctx *ctx, struct case_list *cases, struct bb_error *err)
@@ -36,35 +39,46 @@ static int start_plan(const struct run_ctx *ctx, struct case_list *cases, struct
 	 * with the attached one in the same run: their ratio is the probes' cost. */
 	int modes = ctx->cfg->probe_overhead && ctx->cfg->probe_mode != PROBE_MODE_OFF ? 2 : 1;
 
-	for (size_t i = 0; i < nd; i++) {
-		for (int k = 0; k < 6 * modes; k++) {
-			int net = !(k % 2), detached = k / 6;
-			enum case_pace pace = paces[k / 2 % 3];
-			struct bench_case *c;
+	const struct storage_driver *drivers[RUN_LIST_MAX];
+	size_t n_drivers = run_drivers(ctx, drivers);
 
-			/* A lone start waits for grace periods a busy host's do not (the cgroup
-			 * attach's rcu_sync), and one right after a teardown meets that teardown's
-			 * deferred work: both in the full suite at every depth, in the others at
-			 * the first. */
-			if (pace != PACE_BACK_TO_BACK && ctx->cfg->suite != SUITE_FULL && i > 0)
+	for (size_t d = 0; d < n_drivers; d++) {
+		for (size_t i = 0; i < nd; i++) {
+			if (drivers[d] != &driver_overlay && depths[i] > RUN_DRIVER_MAX_DEPTH)
 				continue;
-			c = case_add(cases, &scenario_start, err);
-			if (!c)
-				return -ENOMEM;
-			case_param(c, "driver", "overlay");
-			case_image_param(ctx, c);
-			case_param(c, "depth", "%u", depths[i]);
-			case_param(c, "netns", "%s", net ? "yes" : "no");
-			case_param(c, "pace", "%s", case_pace_name(pace));
-			c->pace = pace;
-			if (modes == 2)
-				case_param(c, "probes", "%s", detached ? "detached" : "attached");
-			c->arg[0] = depths[i];
-			c->arg[1] = net;
-			c->arg[2] = detached;
-			c->detached = detached;
-			for (size_t p = 0; p < N_START_PHASES; p++)
-				c->extra_names[c->n_extra++] = phase_name(start_phases[p]);
+			for (int k = 0; k < 6 * modes; k++) {
+				int net = !(k % 2), detached = k / 6;
+				enum case_pace pace = paces[k / 2 % 3];
+				struct bench_case *c;
+
+				/* A lone start waits for grace periods a busy host's do not (the
+				 * cgroup attach's rcu_sync), and one right after a teardown meets
+				 * that teardown's deferred work: both in the full suite at every
+				 * depth, in the others at the first; for overlay alone, the
+				 * reference (the pace is the cgroup's, not the driver's). */
+				if (pace != PACE_BACK_TO_BACK &&
+				    ((ctx->cfg->suite != SUITE_FULL && i > 0) ||
+				     drivers[d] != &driver_overlay))
+					continue;
+				c = case_add(cases, &scenario_start, err);
+				if (!c)
+					return -ENOMEM;
+				case_driver_param(c, drivers[d]);
+				case_image_param(ctx, c);
+				case_param(c, "depth", "%u", depths[i]);
+				case_param(c, "netns", "%s", net ? "yes" : "no");
+				case_param(c, "pace", "%s", case_pace_name(pace));
+				c->pace = pace;
+				if (modes == 2)
+					case_param(c, "probes", "%s",
+						   detached ? "detached" : "attached");
+				c->arg[0] = depths[i];
+				c->arg[1] = net;
+				c->arg[2] = detached;
+				c->detached = detached;
+				for (size_t p = 0; p < N_START_PHASES; p++)
+					c->extra_names[c->n_extra++] = phase_name(start_phases[p]);
+			}
 		}
 	}
 	return 0;
@@ -81,14 +95,13 @@ static int start_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_erro
 	layer_stack_params_default(&p);
 	p.depth = (unsigned)c->arg[0];
 	p.seed = ctx->cfg->seed;
-	st->driver.driver = &driver_overlay;
 	/* mount(2) takes 500 layers only through short relative names; fsconfig has no limit
-	 * and is what new runtimes use. */
-	st->driver.api = MOUNT_API_FSCONFIG;
+	 * and is what new runtimes use (run_driver_config's). */
+	run_driver_config(ctx, c->driver, &st->driver);
 	c->priv = st;
 	if ((e = run_stack(ctx, c, &p, &st->stack, err)))
 		return e;
-	return 0;
+	return run_driver_image_get(&st->driver, &st->stack, &st->image, err);
 }
 
 static int start_iterate(struct run_ctx *ctx, struct bench_case *c, struct sample *s,
@@ -106,7 +119,7 @@ static int start_iterate(struct run_ctx *ctx, struct bench_case *c, struct sampl
 	if (!c->arg[1])
 		spec.namespaces &= ~(unsigned long)CLONE_NEWNET;
 	spec.driver = &st->driver;
-	spec.stack = &st->stack;
+	spec.image = st->image;
 	spec.dir = dir;
 	spec.cgroups = ctx->session->have_cgroups ? &ctx->session->cgroups : NULL;
 	spec.limits.memory_max = 256ULL << 20;
@@ -138,7 +151,7 @@ static int start_iterate(struct run_ctx *ctx, struct bench_case *c, struct sampl
 
 		s->extra[p] = ph->end > ph->start ? ph->end - ph->start : 0;
 		/* The kernel share of a start counts from clone3 on, like its wall time. */
-		if (start_phases[p] != PHASE_CGROUP)
+		if (start_phases[p] > PHASE_CGROUP)
 			s->k.kernel_ns += r.kphase[start_phases[p]].kernel_ns;
 	}
 	span->tid = 0; /* several threads: k is filled here */
@@ -152,8 +165,11 @@ static void start_teardown(struct run_ctx *ctx, struct bench_case *c)
 	struct start_state *st = c->priv;
 
 	(void)ctx;
-	if (st)
+	if (st) {
+		if (st->image)
+			run_driver_image_put(st->image);
 		layer_stack_free(&st->stack);
+	}
 	free(st);
 	c->priv = NULL;
 }

@@ -1,103 +1,129 @@
-/* The overlayfs storage driver: the stack's layers as lowerdirs, a private upper and work dir
- * per container, mounted with either mount API (ovl_mount.c). */
+/* The overlayfs storage driver: the stack's layers as lowerdirs under the container's init
+ * layer, a private upper and work dir per container, mounted with either mount API
+ * (ovl_mount.c). The reference every other driver is shown against. */
 #include "driver.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <sys/mount.h>
 
 #include "common/fsutil.h"
+#include "driver_check.h"
+#include "driver_overlay_internal.h"
 
-static int overlay_prepare(const struct driver_config *cfg, const struct layer_stack *stack,
+static int overlay_available(const struct driver_config *cfg, struct bb_error *err)
+{
+	(void)cfg;
+	return fs_type_known("overlay",
+			     "the kernel's overlayfs (CONFIG_OVERLAY_FS, or modprobe "
+			     "overlay)",
+			     err);
+}
+
+static int overlay_image_open(const struct driver_config *cfg, const struct layer_stack *stack,
+			      struct driver_image *img, struct bb_error *err)
+{
+	(void)cfg;
+	memset(img, 0, sizeof(*img));
+	img->stack = stack;
+	return driver_image_list_lowers(img, stack, err);
+}
+
+static void overlay_image_close(const struct driver_config *cfg, struct driver_image *img)
+{
+	(void)cfg;
+	driver_image_free_lowers(img);
+}
+
+static int overlay_prepare(const struct driver_config *cfg, const struct driver_image *img,
 			   const char *dir, uid_t owner, struct rootfs *rfs, struct bb_error *err)
 {
-	int e;
+	return rootfs_dirs_make(rfs, img, dir, cfg->read_only, owner, err);
+}
 
-	memset(rfs, 0, sizeof(*rfs));
-	rfs->stack = stack;
-	snprintf(rfs->dir, sizeof(rfs->dir), "%s", dir);
-	snprintf(rfs->upper, sizeof(rfs->upper), "%s/upper", dir);
-	snprintf(rfs->work, sizeof(rfs->work), "%s/work", dir);
-	snprintf(rfs->merged, sizeof(rfs->merged), "%s/merged", dir);
-	if ((e = mkdir_p(rfs->merged, 0755, err)))
-		return e;
-	if (cfg->read_only)
-		return 0;
-	if ((e = mkdir_p(rfs->upper, 0755, err)) || (e = mkdir_p(rfs->work, 0755, err)))
-		return e;
-	/* The upper layer belongs to the container's root, as rootless engines arrange it. */
-	if (owner && (chown(rfs->upper, owner, owner) < 0 || chown(rfs->work, owner, owner) < 0))
-		return bb_err(err, errno, "cannot hand %s to uid %u: %s", rfs->dir, (unsigned)owner,
-			      errno_name(errno));
+int overlay_lowers_with_init(const struct rootfs *rfs, const char *const *lowers, unsigned n,
+			     const char ***out, struct bb_error *err)
+{
+	const char **all = calloc(n + 1, sizeof(*all));
+
+	if (!all)
+		return bb_err(err, ENOMEM, "out of memory listing %u layers", n + 1);
+	all[0] = rfs->init;
+	for (unsigned i = 0; i < n; i++)
+		all[i + 1] = lowers[i];
+	*out = all;
 	return 0;
 }
 
-static int overlay_mount(const struct driver_config *cfg, const struct rootfs *rfs,
-			 struct bb_error *err)
+int overlay_mount_layers(const struct driver_config *cfg, const struct rootfs *rfs,
+			 const char *const *lowers, unsigned n, const char *const *data,
+			 unsigned n_data, const struct ovl_options *o, struct bb_error *err)
 {
-	const struct layer_stack *s = rfs->stack;
-	unsigned depth = s->params.depth;
-	char **lowers = calloc(depth, sizeof(*lowers));
-	int e = 0;
+	const char **all;
+	const char *upper = cfg->read_only ? NULL : rfs->upper;
+	const char *work = cfg->read_only ? NULL : rfs->work;
+	int e = overlay_lowers_with_init(rfs, lowers, n, &all, err);
 
-	if (!lowers)
-		return bb_err(err, ENOMEM, "out of memory listing %u layers", depth);
-	/* overlay lists lower layers top first; the stack numbers them from the bottom. */
-	for (unsigned i = 0; i < depth && !e; i++) {
-		char path[700];
-
-		layer_stack_layer_path(s, depth - 1 - i, path, sizeof(path));
-		lowers[i] = strdup(path);
-		if (!lowers[i])
-			e = bb_err(err, ENOMEM, "out of memory listing %u layers", depth);
-	}
-	if (!e) {
-		const char *upper = cfg->read_only ? NULL : rfs->upper;
-		const char *work = cfg->read_only ? NULL : rfs->work;
-
-		if (cfg->api == MOUNT_API_FSCONFIG)
-			e = ovl_mount_fsconfig(rfs->merged, (const char *const *)lowers, depth,
-					       NULL, 0, upper, work, &cfg->ovl, err);
-		else
-			e = ovl_mount_legacy(rfs->merged, (const char *const *)lowers, depth, NULL,
-					     0, upper, work, &cfg->ovl, err);
-	}
-	for (unsigned i = 0; i < depth; i++)
-		free(lowers[i]);
-	free(lowers);
+	if (e)
+		return e;
+	if (cfg->api == MOUNT_API_FSCONFIG)
+		e = ovl_mount_fsconfig(rfs->merged, all, n + 1, data, n_data, upper, work, o, err);
+	else
+		e = ovl_mount_legacy(rfs->merged, all, n + 1, data, n_data, upper, work, o, err);
+	free(all);
 	return e;
 }
 
-static int overlay_umount(const struct driver_config *cfg, const struct rootfs *rfs,
-			  struct bb_error *err)
+static int overlay_mount(const struct driver_config *cfg, struct rootfs *rfs, struct bb_error *err)
+{
+	const struct driver_image *img = rfs->image;
+
+	return overlay_mount_layers(cfg, rfs, (const char *const *)img->lowers, img->n_lowers, NULL,
+				    0, &cfg->ovl, err);
+}
+
+static int overlay_umount(const struct driver_config *cfg, struct rootfs *rfs, struct bb_error *err)
 {
 	(void)cfg;
 	return ovl_umount(rfs->merged, err);
 }
 
-static int overlay_release(const struct driver_config *cfg, struct rootfs *rfs,
-			   struct bb_error *err)
+int overlay_release(const struct driver_config *cfg, struct rootfs *rfs, struct bb_error *err)
 {
 	(void)cfg;
-	return rfs->dir[0] ? remove_tree(rfs->dir, err) : 0;
+	if (!rfs->dir[0])
+		return 0;
+	/* A container's mount dies with its namespace; a scenario's may still be there. */
+	umount2(rfs->merged, MNT_DETACH);
+	return remove_tree(rfs->dir, err);
+}
+
+void overlay_options_describe(const struct driver_config *cfg, const char *name, char *buf,
+			      size_t len)
+{
+	const struct ovl_options *o = &cfg->ovl;
+
+	snprintf(buf, len, "%s (%s%s%s%s%s%s%s%s%s%s)", name, mount_api_name(cfg->api),
+		 o->redirect_dir ? ", redirect_dir=on" : "", o->metacopy ? ", metacopy=on" : "",
+		 o->index ? ", index=on" : "", o->xino ? ", xino=on" : "",
+		 o->volatile_mount ? ", volatile" : "", o->userxattr ? ", userxattr" : "",
+		 o->extra ? ", " : "", o->extra ? o->extra : "",
+		 cfg->read_only ? ", read-only" : "");
 }
 
 static void overlay_describe(const struct driver_config *cfg, char *buf, size_t len)
 {
-	const struct ovl_options *o = &cfg->ovl;
-
-	snprintf(buf, len, "overlay (%s%s%s%s%s%s%s%s)", mount_api_name(cfg->api),
-		 o->redirect_dir ? ", redirect_dir=on" : "", o->metacopy ? ", metacopy=on" : "",
-		 o->index ? ", index=on" : "", o->xino ? ", xino=on" : "",
-		 o->volatile_mount ? ", volatile" : "", o->userxattr ? ", userxattr" : "",
-		 cfg->read_only ? ", read-only" : "");
+	overlay_options_describe(cfg, "overlay", buf, len);
 }
 
 const struct storage_driver driver_overlay = {
 	.name = "overlay",
+	.summary = "kernel overlayfs: the image's layers as lowerdirs, an upper per container",
+	.available = overlay_available,
+	.image_open = overlay_image_open,
+	.image_close = overlay_image_close,
 	.prepare = overlay_prepare,
 	.mount = overlay_mount,
 	.umount = overlay_umount,

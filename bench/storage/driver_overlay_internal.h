@@ -1,0 +1,22 @@
+/* What the overlay-based drivers (overlay, overlay-idmap, composefs) share. */
+#ifndef BOXBENCH_DRIVER_OVERLAY_INTERNAL_H
+#define BOXBENCH_DRIVER_OVERLAY_INTERNAL_H
+
+#include "driver.h"
+
+/* The init layer (rfs->init) on top of lowers (top first): a new array of n + 1 the caller
+ * frees (the strings are not copied). */
+int overlay_lowers_with_init(const struct rootfs *rfs, const char *const *lowers, unsigned n,
+			     const char ***out, struct bb_error *err);
+/* Mounts an overlay of rfs->init over lowers (top first) and the data-only layers, with
+ * rfs's upper and work unless cfg->read_only, by cfg->api, with options o. */
+int overlay_mount_layers(const struct driver_config *cfg, const struct rootfs *rfs,
+			 const char *const *lowers, unsigned n, const char *const *data,
+			 unsigned n_data, const struct ovl_options *o, struct bb_error *err);
+/* Detaches rfs->merged if still mounted and removes rfs->dir. */
+int overlay_release(const struct driver_config *cfg, struct rootfs *rfs, struct bb_error *err);
+/* "<name> (fsconfig, metacopy=on, ...)" */
+void overlay_options_describe(const struct driver_config *cfg, const char *name, char *buf,
+			      size_t len);
+
+#endif
