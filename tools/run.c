@@ -350,35 +350,89 @@ static void show_progress(void *arg, size_t done, size_t total, const struct ben
 
 /* From the summary the JSON's aggregate rows are written from: the table and the file cannot
  * disagree, the in-kernel share included ("-" where the JSON has no kernel_share). */
+static bool case_median(const struct bench_case *c, double *median)
+{
+	struct result_summary sum;
+
+	if (c->error[0] || !c->n_samples || result_case_summary(c, &sum, NULL))
+		return false;
+	*median = sum.wall.median;
+	return true;
+}
+
+static void print_row(const struct run_ctx *ctx, const struct bench_case *c, size_t width,
+		      const struct bench_case *ref)
+{
+	struct result_summary sum;
+	double share, base;
+
+	if (c->error[0] || !c->n_samples) {
+		printf("%-*s  %s: %s\n", (int)width, c->name, c->skipped ? "skipped" : "failed",
+		       c->error[0] ? c->error : "no samples");
+		return;
+	}
+	if (result_case_summary(c, &sum, NULL))
+		return;
+	printf("%-*s %11.1f %11.1f %11.1f", (int)width, c->name, sum.wall.median / 1e3,
+	       sum.wall.p90 / 1e3, sum.wall.p99 / 1e3);
+	if (result_summary_share(&sum, "median", &share))
+		printf(" %6.0f%%", 100 * share);
+	else
+		printf(" %7s", "-");
+	printf(" %7zu  %s", c->n_samples, case_source(ctx, c));
+	if (ref && ref != c && case_median(ref, &base) && base > 0)
+		printf("  x%.2f overlay", sum.wall.median / base);
+	printf("\n");
+}
+
+/* With several drivers, each case's drivers are printed together, kernel overlay first, and
+ * the others with the ratio of their median to overlay's. */
 static void print_table(const struct run_ctx *ctx, const struct case_list *cases)
 {
+	const struct storage_driver *drivers[RUN_LIST_MAX];
+	bool side_by_side = run_drivers(ctx, drivers) > 1;
+	bool *done = calloc(cases->n ? cases->n : 1, sizeof(*done));
 	size_t width = 30;
 
+	if (!done)
+		return;
 	for (size_t i = 0; i < cases->n; i++)
 		if (strlen(cases->items[i].name) > width)
 			width = strlen(cases->items[i].name);
 	printf("%-*s %11s %11s %11s %7s %7s  %s\n", (int)width, "case", "median µs", "p90 µs",
-	       "p99 µs", "kernel", "samples", "source");
+	       "p99 µs", "kernel", "samples", side_by_side ? "source, vs overlay" : "source");
 	for (size_t i = 0; i < cases->n; i++) {
-		const struct bench_case *c = &cases->items[i];
-		struct result_summary sum;
-		double share;
+		const struct bench_case *c = &cases->items[i], *ref = NULL;
+		char key[CASE_NAME_MAX], other[CASE_NAME_MAX];
 
-		if (c->error[0] || !c->n_samples) {
-			printf("%-*s  failed: %s\n", (int)width, c->name,
-			       c->error[0] ? c->error : "no samples");
+		if (done[i])
+			continue;
+		if (!side_by_side) {
+			print_row(ctx, c, width, NULL);
 			continue;
 		}
-		if (result_case_summary(c, &sum, NULL))
-			return;
-		printf("%-*s %11.1f %11.1f %11.1f", (int)width, c->name, sum.wall.median / 1e3,
-		       sum.wall.p90 / 1e3, sum.wall.p99 / 1e3);
-		if (result_summary_share(&sum, "median", &share))
-			printf(" %6.0f%%", 100 * share);
-		else
-			printf(" %7s", "-");
-		printf(" %7zu  %s\n", c->n_samples, case_source(ctx, c));
+		case_name_without_driver(c->name, key, sizeof(key));
+		for (size_t j = i; j < cases->n && !ref; j++) {
+			const struct bench_case *o = &cases->items[j];
+
+			case_name_without_driver(o->name, other, sizeof(other));
+			if (!strcmp(key, other) && (!o->driver || o->driver == &driver_overlay))
+				ref = o;
+		}
+		for (size_t j = i; j < cases->n; j++) {
+			case_name_without_driver(cases->items[j].name, other, sizeof(other));
+			if (done[j] || strcmp(key, other))
+				continue;
+			if (ref && !done[ref - cases->items]) {
+				done[ref - cases->items] = true;
+				print_row(ctx, ref, width, NULL);
+			}
+			if (!done[j])
+				print_row(ctx, &cases->items[j], width, ref);
+			done[j] = true;
+		}
 	}
+	free(done);
 }
 
 /* The last line of a run where cases failed: how many, in which scenarios, and the first

@@ -60,6 +60,18 @@ int run_drivers_check(const struct run_config *cfg, struct bb_error *err)
 	return 0;
 }
 
+void case_name_without_driver(const char *name, char *out, size_t len)
+{
+	const char *p = strstr(name, "/driver:");
+	const char *end = p ? strchr(p + 1, '/') : NULL;
+
+	if (!p) {
+		snprintf(out, len, "%s", name);
+		return;
+	}
+	snprintf(out, len, "%.*s%s", (int)(p - name), name, end ? end : "");
+}
+
 void run_driver_config(const struct run_ctx *ctx, const struct storage_driver *d,
 		       struct driver_config *cfg)
 {

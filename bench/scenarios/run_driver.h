@@ -28,6 +28,11 @@ void case_driver_param(struct bench_case *c, const struct storage_driver *d);
  * fix; 0 when all can. */
 int run_drivers_check(const struct run_config *cfg, struct bb_error *err);
 
+/* The case's name without its driver:<name> part: the key its drivers share in a
+ * side-by-side view ("lookup/driver:vfs/depth:8" and "lookup/depth:8" both give the latter;
+ * kernel overlay's lookup and readdir names carry no driver). */
+void case_name_without_driver(const char *name, char *out, size_t len);
+
 /* A driver_config for d on this run: fsconfig, the kernel's default options, the run's store
  * dir. */
 void run_driver_config(const struct run_ctx *ctx, const struct storage_driver *d,

@@ -22,6 +22,8 @@
 #include "storage/backing_fs.h"
 #include "common/fsutil.h"
 #include "ovl_fixture.h"
+#include "rootfs_fixture.h"
+#include "run_driver.h"
 #include "scenario.h"
 #include "harness/session.h"
 
@@ -49,7 +51,7 @@ static const unsigned long long quick_sizes[] = { 4 * KiB, 1 * MiB },
 /* Full adds one sparse file: 4 KiB of data, then a hole to 1 GiB (copy-up skips holes). */
 #define SPARSE_SIZE GiB
 
-enum { ARG_DEPTH, ARG_SIZE, ARG_TOP, ARG_TRIGGER, ARG_OPTS, ARG_SPARSE, ARG_LOOPFS };
+enum { ARG_DEPTH, ARG_SIZE, ARG_TOP, ARG_TRIGGER, ARG_OPTS, ARG_SPARSE, ARG_LOOPFS, ARG_DRIVER };
 
 /* The file systems full runs on loop images besides the cache's own, at its first depth. */
 static const enum backing_fs loop_fs[] = { FS_EXT4, FS_XFS, FS_BTRFS };
@@ -68,7 +70,9 @@ static struct loop_backing {
 
 struct copyup_state {
 	struct layer_stack stack;
-	struct ovl_fixture fx;
+	struct ovl_fixture fx; /* kernel overlay's cases */
+	struct rootfs_fixture rf; /* the other drivers' (use_rf) */
+	bool use_rf;
 	char path[256]; /* the planted file, relative to the merged root */
 	char link[272]; /* where TRIG_LINK puts its new name */
 	struct loop_backing *loop; /* the loop file system it holds, or NULL */
@@ -117,9 +121,10 @@ static bool copyup_wanted(const struct run_ctx *ctx, bool first_depth, unsigned 
 	return trio && tr == TRIG_OPEN_W;
 }
 
-static int add_case(const struct run_ctx *ctx, struct case_list *cases, const char *fs, int loopfs,
-		    unsigned depth, unsigned long long size, bool sparse, bool top, enum trigger tr,
-		    enum copyup_opts o, struct bb_error *err)
+static int add_case_on(const struct run_ctx *ctx, struct case_list *cases,
+		       const struct storage_driver *d, const char *fs, int loopfs, unsigned depth,
+		       unsigned long long size, bool sparse, bool top, enum trigger tr,
+		       enum copyup_opts o, struct bb_error *err)
 {
 	struct bench_case *c = case_add(cases, &scenario_copyup, err);
 	char sz[32];
@@ -127,7 +132,8 @@ static int add_case(const struct run_ctx *ctx, struct case_list *cases, const ch
 	if (!c)
 		return -ENOMEM;
 	size_name(size, sz, sizeof(sz));
-	case_param(c, "driver", "overlay");
+	case_driver_param(c, d);
+	c->arg[ARG_DRIVER] = d != &driver_overlay;
 	case_image_param(ctx, c);
 	case_param(c, "fs", "%s", fs);
 	case_param(c, "depth", "%u", depth);
@@ -143,6 +149,38 @@ static int add_case(const struct run_ctx *ctx, struct case_list *cases, const ch
 	c->arg[ARG_SPARSE] = sparse;
 	c->arg[ARG_LOOPFS] = loopfs;
 	c->func_metric = FUNC_COPY_UP;
+	return 0;
+}
+
+static int add_case(const struct run_ctx *ctx, struct case_list *cases, const char *fs, int loopfs,
+		    unsigned depth, unsigned long long size, bool sparse, bool top, enum trigger tr,
+		    enum copyup_opts o, struct bb_error *err)
+{
+	return add_case_on(ctx, cases, &driver_overlay, fs, loopfs, depth, size, sparse, top, tr, o,
+			   err);
+}
+
+/* The other drivers' cases: the first write of a file from the bottom layer, each size, on
+ * the cache's file system: what a container pays for its first write on that driver (on vfs
+ * and btrfs the file is already the container's: the write is the whole cost). */
+static int plan_drivers(const struct run_ctx *ctx, struct case_list *cases, const char *fs,
+			unsigned depth, const unsigned long long *sizes, size_t ns,
+			struct bb_error *err)
+{
+	const struct storage_driver *drivers[RUN_LIST_MAX];
+	size_t n_drivers = run_drivers(ctx, drivers);
+	int e;
+
+	if (depth > RUN_DRIVER_MAX_DEPTH)
+		return 0;
+	for (size_t d = 0; d < n_drivers; d++) {
+		if (drivers[d] == &driver_overlay)
+			continue;
+		for (size_t s = 0; s < ns; s++)
+			if ((e = add_case_on(ctx, cases, drivers[d], fs, NO_LOOPFS, depth, sizes[s],
+					     false, false, TRIG_OPEN_W, OPTS_DEFAULT, err)))
+				return e;
+	}
 	return 0;
 }
 
@@ -221,7 +259,8 @@ static int copyup_plan(const struct run_ctx *ctx, struct case_list *cases, struc
 	for (size_t d = 0; d < nd; d++) {
 		bool first = d == 0 || ctx->cfg->n_depths;
 
-		if ((e = plan_fs(ctx, cases, fs, NO_LOOPFS, depths[d], first, sizes, ns, err)))
+		if ((e = plan_fs(ctx, cases, fs, NO_LOOPFS, depths[d], first, sizes, ns, err)) ||
+		    (e = plan_drivers(ctx, cases, fs, depths[d], sizes, ns, err)))
 			return e;
 		/* Other file systems: full only, at its first depth (depth changes little). */
 		if (ctx->cfg->suite != SUITE_FULL || d)
@@ -369,10 +408,43 @@ static int copyup_setup(struct run_ctx *ctx, struct bench_case *c, struct bb_err
 	snprintf(st->path, sizeof(st->path), "copyup/%s-%llu", c->arg[ARG_TOP] ? "top" : "bottom",
 		 size);
 	snprintf(st->link, sizeof(st->link), "%s.link", st->path);
-	/* mount(2), as for lookup: the API changes nothing once mounted. */
-	if ((e = ovl_fixture_init(&st->fx, &st->stack, work, "copyup", MOUNT_API_LEGACY, &o, err)))
+	st->use_rf = c->arg[ARG_DRIVER];
+	if (st->use_rf)
+		e = rootfs_fixture_init(&st->rf, ctx, c->driver, &st->stack, "copyup", err);
+	else
+		/* mount(2), as for lookup: the API changes nothing once mounted. */
+		e = ovl_fixture_init(&st->fx, &st->stack, work, "copyup", MOUNT_API_LEGACY, &o,
+				     err);
+	if (e)
 		return e;
 	return hold_cwd(st, err);
+}
+
+static const char *merged(const struct copyup_state *st)
+{
+	return st->use_rf ? st->rf.rfs.merged : st->fx.merged;
+}
+
+static const char *upper_dir(const struct copyup_state *st)
+{
+	return st->use_rf ? st->rf.rfs.upper : st->fx.upper;
+}
+
+static int root_mount(struct copyup_state *st, struct bb_error *err)
+{
+	return st->use_rf ? rootfs_fixture_mount(&st->rf, NULL, err)
+			  : ovl_fixture_mount(&st->fx, NULL, err);
+}
+
+static int root_umount(struct copyup_state *st, struct bb_error *err)
+{
+	return st->use_rf ? rootfs_fixture_umount(&st->rf, NULL, err)
+			  : ovl_fixture_umount(&st->fx, NULL, err);
+}
+
+static int root_wipe(struct copyup_state *st, struct bb_error *err)
+{
+	return st->use_rf ? rootfs_fixture_wipe(&st->rf, err) : ovl_fixture_wipe(&st->fx, err);
 }
 
 /* The timed call; returns 0 or an errno. */
@@ -423,12 +495,12 @@ static int copyup_inside(struct copyup_state *st, const struct bench_case *c, un
 	if (parent_copy_up(st->path) < 0)
 		return bb_err(err, errno,
 			      "cannot copy up the parent of %s on the overlay at %s: %s", st->path,
-			      st->fx.merged, errno_name(errno));
+			      merged(st), errno_name(errno));
 	if (lstat(st->path, &sb) < 0)
 		return bb_err(err, errno,
 			      "%s is missing on the overlay at %s: %s (planted in %s; remove that "
 			      "stack dir to have it rebuilt)",
-			      st->path, st->fx.merged, errno_name(errno), st->stack.dir);
+			      st->path, merged(st), errno_name(errno), st->stack.dir);
 	t[0] = clock_ns();
 	code = trigger(st, tr, (unsigned long long)c->arg[ARG_SIZE], &fd);
 	t[1] = clock_ns();
@@ -436,9 +508,9 @@ static int copyup_inside(struct copyup_state *st, const struct bench_case *c, un
 		close(fd);
 	if (code)
 		return bb_err(err, code, "%s of %s on the overlay at %s failed: %s",
-			      trigger_names[tr], st->path, st->fx.merged, errno_name(code));
+			      trigger_names[tr], st->path, merged(st), errno_name(code));
 	/* The call must have copied the file up; a kernel that skips it times nothing. */
-	snprintf(upper, sizeof(upper), "%s/%s", st->fx.upper, st->path);
+	snprintf(upper, sizeof(upper), "%s/%s", upper_dir(st), st->path);
 	if (lstat(upper, &sb) < 0)
 		return bb_err(err, errno,
 			      "%s of %s did not copy it up: %s is missing (%s); the timing would "
@@ -456,11 +528,11 @@ static int copyup_iterate(struct run_ctx *ctx, struct bench_case *c, struct samp
 
 	(void)ctx;
 	/* The pair is empty: fresh from setup, or wiped at the end of the last iteration. */
-	if ((e = ovl_fixture_mount(&st->fx, NULL, err)))
+	if ((e = root_mount(st, err)))
 		return e;
 	/* Names relative to the mount's root make every trigger walk the same two components. */
-	if (chdir(st->fx.merged) < 0) {
-		e = bb_err(err, errno, "cannot change into the overlay at %s: %s", st->fx.merged,
+	if (chdir(merged(st)) < 0) {
+		e = bb_err(err, errno, "cannot change into the overlay at %s: %s", merged(st),
 			   errno_name(errno));
 	} else {
 		e = copyup_inside(st, c, t, err);
@@ -468,19 +540,20 @@ static int copyup_iterate(struct run_ctx *ctx, struct bench_case *c, struct samp
 			back = errno;
 			e = bb_err(err, back,
 				   "cannot return from the overlay at %s to the previous dir: %s",
-				   st->fx.merged, errno_name(back));
+				   merged(st), errno_name(back));
 			/* Still inside it: only a detaching unmount can take it away. */
 			ovl_fixture_release(&st->fx);
+			rootfs_fixture_release(&st->rf);
 			return e;
 		}
 	}
 	if (e) {
-		ovl_fixture_umount(&st->fx, NULL, NULL);
+		root_umount(st, NULL);
 		return e;
 	}
 	/* Wiped now rather than before the next mount: a case holds no copied data (up to 64 MiB)
 	 * while the other cases run. */
-	if ((e = ovl_fixture_umount(&st->fx, NULL, err)) || (e = ovl_fixture_wipe(&st->fx, err)))
+	if ((e = root_umount(st, err)) || (e = root_wipe(st, err)))
 		return e;
 	sample_span(s, span, getpid(), t[0], t[1]);
 	return 0;
@@ -493,6 +566,7 @@ static void copyup_teardown(struct run_ctx *ctx, struct bench_case *c)
 	(void)ctx;
 	if (st) {
 		ovl_fixture_release(&st->fx);
+		rootfs_fixture_release(&st->rf);
 		layer_stack_free(&st->stack);
 		if (st->have_cwd)
 			close(st->cwd);
