@@ -38,6 +38,7 @@ leftovers() {
 	find /sys/fs/cgroup -maxdepth 4 -type d -name '*boxbench*' 2>/dev/null | sed 's/^/cgroup /'
 	ls -d /tmp/boxbench* /var/tmp/boxbench* 2>/dev/null | sed 's/^/dir /'
 	pgrep -x boxbench | sed 's/^/process /'
+	pgrep -x fuse-overlayfs | sed "s/^/fuse-daemon /"
 	bpftool prog show 2>/dev/null | sed -n 's/^\([0-9]*\): .*name \([^ ]*\).*/bpf-prog \1 \2/p'
 	bpftool map show 2>/dev/null | sed -n 's/^\([0-9]*\): .*name \([^ ]*\).*/bpf-map \1 \2/p'
 	bpftool link show 2>/dev/null | sed -n 's/^\([0-9]*\): .*/bpf-link \1/p'
