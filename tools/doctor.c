@@ -107,7 +107,8 @@ static int run_probes(struct check_list *list, struct bb_error *err)
 {
 	static const probe_fn plain[] = { doctor_kernel_probe, doctor_bpf_probe,
 					  doctor_probes_probe, doctor_cgroup_probe };
-	static const scratch_probe_fn in_scratch[] = { doctor_overlay_probe, doctor_fs_probe };
+	static const scratch_probe_fn in_scratch[] = { doctor_overlay_probe, doctor_fs_probe,
+						       doctor_drivers_probe };
 	struct scratch scratch;
 	int e;
 

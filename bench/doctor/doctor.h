@@ -16,6 +16,8 @@ int doctor_probes_probe(struct check_list *out, struct bb_error *err);
 int doctor_cgroup_probe(struct check_list *out, struct bb_error *err);
 int doctor_overlay_probe(struct check_list *out, const char *scratch, struct bb_error *err);
 int doctor_fs_probe(struct check_list *out, const char *scratch, struct bb_error *err);
+/* Each storage driver tried on a depth-2 stack (group "driver"). */
+int doctor_drivers_probe(struct check_list *out, const char *scratch, struct bb_error *err);
 int doctor_runtime_probe(struct check_list *out, struct bb_error *err);
 
 #endif

@@ -8,7 +8,7 @@ doctor_json() {
 test_doctor_text_names_every_group() {
 	run "$BOXBENCH" doctor
 	assert_eq 0 "$rc" "doctor exit status (stderr: $err)"
-	for group in kernel bpf cgroup overlay fs runtime; do
+	for group in kernel bpf cgroup overlay fs driver runtime; do
 		grep -q "^$group\$" <<<"$out" || fail "doctor output has no '$group' section"
 	done
 	assert_contains "$out" "fentry" "doctor text"
