@@ -37,24 +37,57 @@ static void overlay_image_close(const struct driver_config *cfg, struct driver_i
 	driver_image_free_lowers(img);
 }
 
+bool overlay_init_as_lower(const struct driver_config *cfg, const struct rootfs *rfs,
+			   const char *const *lowers, unsigned n)
+{
+	struct ovl_mount_data *md;
+	const char **all;
+	bool fits;
+
+	if (cfg->read_only)
+		return true; /* no upper to hold it: it must be a layer (or the mount fails) */
+	if (n + 1 > OVL_MAX_STACK)
+		return false;
+	if (cfg->api != MOUNT_API_LEGACY)
+		return true;
+	if (!(md = malloc(sizeof(*md))) ||
+	    overlay_lowers_with_init(rfs, lowers, n, &all, NULL) < 0) {
+		free(md);
+		return true;
+	}
+	fits = ovl_options_string(md, all, n + 1, NULL, 0, rfs->upper, rfs->work, &cfg->ovl,
+				  NULL) == 0;
+	free(all);
+	free(md);
+	return fits;
+}
+
 static int overlay_prepare(const struct driver_config *cfg, const struct driver_image *img,
 			   const char *dir, uid_t owner, struct rootfs *rfs, struct bb_error *err)
 {
-	return rootfs_dirs_make(rfs, img, dir, cfg->read_only, owner, err);
+	int e = rootfs_dirs_make(rfs, img, dir, cfg->read_only, owner, err);
+
+	/* No room for one more lower (overlay's 500, or mount(2)'s page, which the init
+	 * layer's path outside the stack's dir fills sooner): its files go in the upper. */
+	if (!e && !overlay_init_as_lower(cfg, rfs, (const char *const *)img->lowers, img->n_lowers))
+		snprintf(rfs->init, sizeof(rfs->init), "%s", rfs->upper);
+	return e;
 }
 
 int overlay_lowers_with_init(const struct rootfs *rfs, const char *const *lowers, unsigned n,
 			     const char ***out, struct bb_error *err)
 {
+	bool own = strcmp(rfs->init, rfs->upper) != 0; /* else the init is in the upper */
 	const char **all = calloc(n + 1, sizeof(*all));
 
 	if (!all)
 		return bb_err(err, ENOMEM, "out of memory listing %u layers", n + 1);
-	all[0] = rfs->init;
+	if (own)
+		all[0] = rfs->init;
 	for (unsigned i = 0; i < n; i++)
-		all[i + 1] = lowers[i];
+		all[i + own] = lowers[i];
 	*out = all;
-	return 0;
+	return own;
 }
 
 int overlay_mount_layers(const struct driver_config *cfg, const struct rootfs *rfs,
@@ -66,12 +99,13 @@ int overlay_mount_layers(const struct driver_config *cfg, const struct rootfs *r
 	const char *work = cfg->read_only ? NULL : rfs->work;
 	int e = overlay_lowers_with_init(rfs, lowers, n, &all, err);
 
-	if (e)
+	if (e < 0)
 		return e;
+	n += (unsigned)e; /* the init layer, when it is a lower */
 	if (cfg->api == MOUNT_API_FSCONFIG)
-		e = ovl_mount_fsconfig(rfs->merged, all, n + 1, data, n_data, upper, work, o, err);
+		e = ovl_mount_fsconfig(rfs->merged, all, n, data, n_data, upper, work, o, err);
 	else
-		e = ovl_mount_legacy(rfs->merged, all, n + 1, data, n_data, upper, work, o, err);
+		e = ovl_mount_legacy(rfs->merged, all, n, data, n_data, upper, work, o, err);
 	free(all);
 	return e;
 }

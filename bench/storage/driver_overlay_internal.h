@@ -4,10 +4,16 @@
 
 #include "driver.h"
 
-/* The init layer (rfs->init) on top of lowers (top first): a new array of n + 1 the caller
- * frees (the strings are not copied). */
+/* The init layer (rfs->init) on top of lowers (top first): a new array the caller frees (the
+ * strings are not copied). Returns 1 when the init layer is in it, 0 when it is not (its
+ * files are in the upper: rfs->init == rfs->upper), or a negative errno. */
 int overlay_lowers_with_init(const struct rootfs *rfs, const char *const *lowers, unsigned n,
 			     const char ***out, struct bb_error *err);
+/* Whether the init layer can be a lower of its own: overlay takes one more layer and, with
+ * mount(2), the option string still fits in a page. When not, prepare writes it in the upper
+ * (rfs->init = rfs->upper). */
+bool overlay_init_as_lower(const struct driver_config *cfg, const struct rootfs *rfs,
+			   const char *const *lowers, unsigned n);
 /* Mounts an overlay of rfs->init over lowers (top first) and the data-only layers, with
  * rfs's upper and work unless cfg->read_only, by cfg->api, with options o. */
 int overlay_mount_layers(const struct driver_config *cfg, const struct rootfs *rfs,
