@@ -16,8 +16,10 @@ static const char cleanup_help[] =
 	"usage: boxbench cleanup [--work-dir DIR] [--cache-dir DIR] [--cache] [--dry-run] [--json]\n"
 	"\n"
 	"A run that is killed (kill -9, a crash, a lost CI job) cannot clean up after itself.\n"
-	"Its mounts die with its private mount namespace, and its containers with it (they\n"
-	"are bound to it by PR_SET_PDEATHSIG); what can stay behind is removed here:\n"
+	"Its mounts die with its private mount namespace, and its containers and the storage\n"
+	"drivers' fuse-overlayfs daemons with it (they are bound to it by PR_SET_PDEATHSIG);\n"
+	"the btrfs and erofs images of the btrfs and composefs drivers are in its work dir.\n"
+	"What can stay behind is removed here:\n"
 	"  - cgroups named boxbench-<pid> that no live run holds (every hierarchy, v1 and v2)\n"
 	"  - work dirs " SESSION_DEFAULT_WORK_ROOT "/" SESSION_DIR_PREFIX
 	"<pid> (or below --work-dir)\n"

@@ -251,6 +251,20 @@ static void print_layers(const struct report *r)
 		       c->metacopy, b, a, esc(l->dir));
 		foreign |= c->foreign_marks > 0;
 	}
+	for (size_t i = 0; i < t->n_layers; i++) {
+		const struct layer_counts *c = &r->counts[i];
+		char label[16];
+
+		if (!r->scanned[i] || t->layers[i].role != OVL_LAYER_LOWER || c->files || c->dirs ||
+		    c->symlinks || c->whiteouts_chardev || c->whiteouts_xattr)
+			continue;
+		layer_label(&t->layers[i], label, sizeof(label));
+		printf("\n  %s is empty from here: a lower that is a mount in another mount "
+		       "namespace (a boxbench run's composefs erofs image is one, in the run's "
+		       "private namespace) shows only as its empty mount point; its counts are "
+		       "not the overlay's\n",
+		       label);
+	}
 	if (problems) {
 		printf("\n  not read:\n");
 		for (size_t i = 0; i < t->n_layers; i++) {

@@ -135,6 +135,16 @@ static bool all_digits(const char *s)
 	return true;
 }
 
+/* Why a mount that is not kernel overlay cannot be inspected, in a clause. */
+static const char *not_overlay_why(const char *fstype)
+{
+	if (!strncmp(fstype, "fuse.", 5) && strstr(fstype, "overlay"))
+		return "a FUSE overlay keeps its layers in its daemon's command line, not in "
+		       "mountinfo, and inspect reads kernel overlay mounts only (the daemon's "
+		       "'ps -o args' names its lowerdir)";
+	return "nothing to inspect";
+}
+
 static int open_pid(struct inspect_target *t, const char *target, struct bb_error *err)
 {
 	char path[64], what[128];
@@ -170,11 +180,9 @@ static int open_pid(struct inspect_target *t, const char *target, struct bb_erro
 	if (!(t->mount_point = strdup("/")))
 		return bb_err(err, ENOMEM, "out of memory");
 	if (strcmp(t->mnt.fstype, "overlay"))
-		return bb_err(
-			err, EINVAL,
-			"process %d's root is a mount of type %s (%s), not overlay: nothing to "
-			"inspect",
-			t->pid, t->mnt.fstype, t->mnt.source);
+		return bb_err(err, EINVAL,
+			      "process %d's root is a mount of type %s (%s), not overlay: %s",
+			      t->pid, t->mnt.fstype, t->mnt.source, not_overlay_why(t->mnt.fstype));
 	snprintf(what, sizeof(what), "process %d's root overlay", t->pid);
 	return from_overlay(t, what, err);
 }
@@ -337,8 +345,8 @@ int inspect_target_open(const char *target, struct inspect_target *t, struct bb_
 		return bb_err(
 			err, EINVAL,
 			"%s is a mount of type %s (%s), not overlay, and no image dir (no l/0): "
-			"nothing to inspect",
-			real, t->mnt.fstype, t->mnt.source);
+			"%s",
+			real, t->mnt.fstype, t->mnt.source, not_overlay_why(t->mnt.fstype));
 	if (e != -ENOENT)
 		return bb_err(err, -e, "cannot read /proc/self/mountinfo: %s", errno_name(-e));
 	if (!mountinfo_find_containing("/proc/self/mountinfo", real, major(st.st_dev),
