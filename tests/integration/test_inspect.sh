@@ -386,8 +386,10 @@ test_inspect_live_container_by_pid() {
 	assert_eq pid "$(jv "$j" .kind)" "kind"
 	assert_eq "$cpid" "$(jv "$j" .pid)" "pid"
 	assert_eq / "$(jv "$j" .mount_point)" "the root as the container sees it"
-	assert_eq "upper 3 2 1 0" "$(jv "$j" '[.layers[] | if .role == "upper" then "upper" else .index end] | join(" ")')" "layers top to bottom"
-	stack=$(dirname "$(dirname "$(jv "$j" '.layers[1].dir')")")
+	# The container's init layer (/etc/hosts, mount points) is the top lower.
+	assert_eq "upper 4 3 2 1 0" "$(jv "$j" '[.layers[] | if .role == "upper" then "upper" else .index end] | join(" ")')" "layers top to bottom"
+	assert_eq "/var/tmp/boxbench-run-$startpid/c0/init" "$(jv "$j" '.layers[1].dir')" "the init layer"
+	stack=$(dirname "$(dirname "$(jv "$j" '.layers[2].dir')")")
 	for i in 0 1 2 3; do
 		assert_eq "$stack/l/$i" "$(jv "$j" ".layers[] | select(.role == \"lower\" and .index == $i) | .dir")" "lower $i is the stack's l/$i"
 	done
@@ -423,7 +425,7 @@ test_inspect_container_fsconfig_and_userxattr() {
 	assert_eq lowerdir+ "$(jv "$j" .layer_syntax)" "fsconfig's syntax"
 	assert_eq true "$(jv "$j" .options.userxattr)" "userxattr option"
 	assert_eq user "$(jv "$j" .xattr_prefix)" "the prefix a userxattr mount reads"
-	assert_eq 5 "$(jv "$j" '.layers | length')" "upper and four lowers"
+	assert_eq 6 "$(jv "$j" '.layers | length')" "upper, the init layer and four lowers"
 	check_counts_independently "$j" user
 	[ "$(jv "$j" '[.layers[].opaque_dirs] | add')" -gt 0 ] || fail "no user.overlay.opaque dirs counted"
 	which_json "$w" "$cpid" probe/opq/hidden
