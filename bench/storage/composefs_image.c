@@ -1,5 +1,6 @@
 /* composefs-style images: see composefs_image.h. */
 #include "composefs_image.h"
+#include "tree_copy.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -65,30 +66,6 @@ out:
 	return e;
 }
 
-/* The xattrs of src that are not overlay's marks onto the open stub fd. */
-static int copy_xattrs_to(const char *src, int fd, struct bb_error *err)
-{
-	char names[4096], value[4096];
-	ssize_t len = llistxattr(src, names, sizeof(names));
-
-	if (len < 0)
-		return errno == ENOTSUP ? 0
-					: bb_err(err, errno, "cannot list the xattrs of %s: %s",
-						 src, errno_name(errno));
-	for (ssize_t off = 0; off < len; off += (ssize_t)strlen(names + off) + 1) {
-		const char *name = names + off;
-		ssize_t vlen;
-
-		if (!strncmp(name, "trusted.overlay.", 16) || !strncmp(name, "user.overlay.", 13))
-			continue;
-		vlen = lgetxattr(src, name, value, sizeof(value));
-		if (vlen < 0 || fsetxattr(fd, name, value, (size_t)vlen, 0) < 0)
-			return bb_err(err, errno, "cannot copy the xattr %s of %s: %s", name, src,
-				      errno_name(errno));
-	}
-	return 0;
-}
-
 /* A sparse stub at tmp like path (size, owner, mode, xattrs, times) redirecting to redirect. */
 static int stub_make(const char *path, const struct stat *st, const char *tmp, const char *redirect,
 		     struct bb_error *err)
@@ -106,7 +83,7 @@ static int stub_make(const char *path, const struct stat *st, const char *tmp, c
 		e = bb_err(err, errno, "cannot give the stub of %s its size, owner and mode: %s",
 			   path, errno_name(errno));
 	if (!e)
-		e = copy_xattrs_to(path, fd, err);
+		e = tree_copy_xattrs(path, tmp, err);
 	if (!e && (fsetxattr(fd, XATTR_METACOPY, "", 0, 0) < 0 ||
 		   fsetxattr(fd, XATTR_REDIRECT, redirect, strlen(redirect), 0) < 0))
 		e = bb_err(

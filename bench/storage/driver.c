@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "common/fsutil.h"
@@ -64,5 +65,29 @@ int rootfs_dirs_make(struct rootfs *rfs, const struct driver_image *img, const c
 				      chown(rfs->work, owner, owner) < 0))))
 		return bb_err(err, errno, "cannot hand %s to uid %u: %s", rfs->dir, (unsigned)owner,
 			      errno_name(errno));
+	return 0;
+}
+
+int rootfs_bind_mount(const struct driver_config *cfg, struct rootfs *rfs, struct bb_error *err)
+{
+	if (mount(rfs->upper, rfs->merged, NULL, MS_BIND, NULL) < 0)
+		return bb_err(err, errno, "cannot bind-mount %s on %s: %s", rfs->upper, rfs->merged,
+			      errno_name(errno));
+	if (cfg->read_only &&
+	    mount(NULL, rfs->merged, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0) {
+		int code = errno;
+
+		umount2(rfs->merged, MNT_DETACH);
+		return bb_err(err, code, "cannot make the bind mount on %s read-only: %s",
+			      rfs->merged, errno_name(code));
+	}
+	return 0;
+}
+
+int rootfs_bind_umount(const struct driver_config *cfg, struct rootfs *rfs, struct bb_error *err)
+{
+	(void)cfg;
+	if (umount2(rfs->merged, 0) < 0)
+		return bb_err(err, errno, "cannot unmount %s: %s", rfs->merged, errno_name(errno));
 	return 0;
 }

@@ -102,4 +102,9 @@ void driver_image_free_lowers(struct driver_image *img);
 int rootfs_dirs_make(struct rootfs *rfs, const struct driver_image *img, const char *dir,
 		     bool read_only, uid_t owner, struct bb_error *err);
 
+/* The copying drivers' (vfs, btrfs) mount and umount: rfs->upper, the container's own tree,
+ * bind-mounted on rfs->merged (read-only when cfg says). */
+int rootfs_bind_mount(const struct driver_config *cfg, struct rootfs *rfs, struct bb_error *err);
+int rootfs_bind_umount(const struct driver_config *cfg, struct rootfs *rfs, struct bb_error *err);
+
 #endif

@@ -229,30 +229,6 @@ static int btrfs_prepare(const struct driver_config *cfg, const struct driver_im
 	return 0;
 }
 
-static int btrfs_mount(const struct driver_config *cfg, struct rootfs *rfs, struct bb_error *err)
-{
-	if (mount(rfs->upper, rfs->merged, NULL, MS_BIND, NULL) < 0)
-		return bb_err(err, errno, "cannot bind-mount %s on %s: %s", rfs->upper, rfs->merged,
-			      errno_name(errno));
-	if (cfg->read_only &&
-	    mount(NULL, rfs->merged, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0) {
-		int code = errno;
-
-		umount2(rfs->merged, MNT_DETACH);
-		return bb_err(err, code, "cannot make the bind mount on %s read-only: %s",
-			      rfs->merged, errno_name(code));
-	}
-	return 0;
-}
-
-static int btrfs_umount(const struct driver_config *cfg, struct rootfs *rfs, struct bb_error *err)
-{
-	(void)cfg;
-	if (umount2(rfs->merged, 0) < 0)
-		return bb_err(err, errno, "cannot unmount %s: %s", rfs->merged, errno_name(errno));
-	return 0;
-}
-
 static int btrfs_release(const struct driver_config *cfg, struct rootfs *rfs, struct bb_error *err)
 {
 	int e = 0;
@@ -287,8 +263,8 @@ const struct storage_driver driver_btrfs = {
 	.image_open = btrfs_image_open,
 	.image_close = btrfs_image_close,
 	.prepare = btrfs_prepare,
-	.mount = btrfs_mount,
-	.umount = btrfs_umount,
+	.mount = rootfs_bind_mount,
+	.umount = rootfs_bind_umount,
 	.release = btrfs_release,
 	.describe = btrfs_describe,
 };

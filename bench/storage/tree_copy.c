@@ -23,7 +23,7 @@ static bool overlay_mark(const char *name)
 	return !strncmp(name, "trusted.overlay.", 16) || !strncmp(name, "user.overlay.", 13);
 }
 
-static int copy_xattrs(const char *src, const char *dst, struct bb_error *err)
+int tree_copy_xattrs(const char *src, const char *dst, struct bb_error *err)
 {
 	char names[4096], value[4096];
 	ssize_t len = llistxattr(src, names, sizeof(names));
@@ -117,7 +117,7 @@ static int copy_entry(const char *src, const char *dst, const struct stat *st,
 		return bb_err(err, errno, "cannot give %s its owner: %s", dst, errno_name(errno));
 	if (!S_ISLNK(st->st_mode) && chmod(dst, st->st_mode & 07777) < 0)
 		return bb_err(err, errno, "cannot give %s its mode: %s", dst, errno_name(errno));
-	if ((e = copy_xattrs(src, dst, err)))
+	if ((e = tree_copy_xattrs(src, dst, err)))
 		return e;
 	utimensat(AT_FDCWD, dst, times, AT_SYMLINK_NOFOLLOW);
 	return 0;
@@ -131,7 +131,7 @@ static int make_dir_like(const char *src, const char *dst, const struct stat *st
 	if (lchown(dst, st->st_uid, st->st_gid) < 0 || chmod(dst, st->st_mode & 07777) < 0)
 		return bb_err(err, errno, "cannot give %s its owner and mode: %s", dst,
 			      errno_name(errno));
-	return copy_xattrs(src, dst, err);
+	return tree_copy_xattrs(src, dst, err);
 }
 
 typedef int (*entry_fn)(const char *src, const char *dst, const struct stat *st, int prefix,

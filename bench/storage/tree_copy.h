@@ -19,6 +19,9 @@ struct tree_copy_stats {
  * Stays on src's file system. */
 int tree_clone(const char *src, const char *dst, struct tree_copy_stats *stats,
 	       struct bb_error *err);
+/* Copies the xattrs of src that are not overlay's marks (trusted.overlay.*, user.overlay.*)
+ * onto dst; neither followed if a symlink. A file system without xattrs is no error. */
+int tree_copy_xattrs(const char *src, const char *dst, struct bb_error *err);
 /* Applies the overlay layer at layer onto the merged copy dst: a whiteout (0/0 device, or a
  * file with <prefix>.overlay.whiteout) removes its name, an opaque dir (<prefix>.overlay.opaque
  * = y) replaces the dir's contents, other entries replace (dirs merge into) dst's. prefix is
