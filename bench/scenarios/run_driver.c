@@ -34,16 +34,44 @@ void run_driver_names(const struct run_ctx *ctx, char *buf, size_t len)
 		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "," : "", d[i]->name);
 }
 
+/* Whether each driver can work here, asked once per process: planning asks for every case. */
+static struct {
+	const struct storage_driver *driver;
+	int e;
+	char why[sizeof(((struct bb_error *)0)->msg)];
+} availability[16];
+
+static int driver_available(const struct storage_driver *d, const char **why)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(availability) / sizeof(availability[0]) && availability[i].driver;
+	     i++)
+		if (availability[i].driver == d)
+			break;
+	if (i == sizeof(availability) / sizeof(availability[0]))
+		i = 0; /* more drivers than slots: ask again */
+	if (availability[i].driver != d) {
+		struct driver_config cfg = { .driver = d };
+		struct bb_error err = { 0 };
+
+		availability[i].driver = d;
+		availability[i].e = d->available(&cfg, &err);
+		snprintf(availability[i].why, sizeof(availability[i].why), "%s", err.msg);
+	}
+	*why = availability[i].why;
+	return availability[i].e;
+}
+
 void case_driver_param(struct bench_case *c, const struct storage_driver *d)
 {
-	struct driver_config cfg = { .driver = d };
-	struct bb_error err = { 0 };
+	const char *why;
 
 	case_param(c, "driver", "%s", d->name);
 	c->driver = d;
-	if (d->available(&cfg, &err) < 0) {
+	if (driver_available(d, &why) < 0) {
 		c->skipped = true;
-		snprintf(c->error, sizeof(c->error), "%s", err.msg);
+		snprintf(c->error, sizeof(c->error), "%s", why);
 	}
 }
 
