@@ -45,7 +45,7 @@ static int try_driver(const struct storage_driver *d, const struct layer_stack *
 {
 	struct driver_config cfg = { .driver = d, .api = MOUNT_API_FSCONFIG };
 	struct driver_image img = { 0 };
-	struct rootfs rfs = { .fd = -1 };
+	struct rootfs rfs = { 0 };
 	char store[400], dir[420];
 	bool prepared = false, mounted = false;
 	int e;

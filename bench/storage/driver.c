@@ -47,7 +47,6 @@ int rootfs_dirs_make(struct rootfs *rfs, const struct driver_image *img, const c
 	int e;
 
 	memset(rfs, 0, sizeof(*rfs));
-	rfs->fd = -1;
 	rfs->image = img;
 	snprintf(rfs->dir, sizeof(rfs->dir), "%s", dir);
 	snprintf(rfs->init, sizeof(rfs->init), "%s/init", dir);

@@ -38,8 +38,6 @@ struct driver_image {
 	/* The overlay-style drivers' lower dirs, top first, the init layer not included. */
 	char **lowers;
 	unsigned n_lowers;
-	/* How it was made, for case names: "reflink" or "copy" (vfs), "" if nothing to say. */
-	char flavour[16];
 	void *priv; /* the driver's own */
 };
 
@@ -52,7 +50,6 @@ struct rootfs {
 	char work[560];
 	char merged[560]; /* the mount point */
 	pid_t daemon; /* fuse-overlayfs: the daemon serving the mount; 0 when none */
-	int fd; /* the driver's own, -1 when unused */
 };
 
 struct storage_driver {

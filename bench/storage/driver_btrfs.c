@@ -202,7 +202,6 @@ static int btrfs_prepare(const struct driver_config *cfg, const struct driver_im
 
 	(void)cfg;
 	memset(rfs, 0, sizeof(*rfs));
-	rfs->fd = -1;
 	rfs->image = img;
 	snprintf(rfs->dir, sizeof(rfs->dir), "%s", dir);
 	snprintf(rfs->merged, sizeof(rfs->merged), "%s/merged", dir);

@@ -132,7 +132,6 @@ static int composefs_image_open(const struct driver_config *cfg, const struct la
 	ci->datadirs[0] = ci->data;
 	img->lowers = (char **)ci->lowers;
 	img->n_lowers = 1;
-	snprintf(img->flavour, sizeof(img->flavour), "erofs");
 	return 0;
 fail:
 	bb_err_wrap(err, "cannot make the composefs image of the stack %s in %s", stack->key,

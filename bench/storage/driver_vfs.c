@@ -2,7 +2,7 @@
  * the image is a full copy of the one below with its own changes applied (its whiteouts delete,
  * its opaque dirs replace), and each container gets a full copy of the top one, bind-mounted
  * as its root. Copies are FICLONE clones where the file system shares extents (xfs, btrfs)
- * and plain copies elsewhere; img->flavour says which. Its cost is in the copies and grows
+ * and plain copies elsewhere (the case names do not say which). Its cost is in the copies and grows
  * with the data; a mount is only a bind mount. */
 #include "driver.h"
 
@@ -63,7 +63,6 @@ static int vfs_image_open(const struct driver_config *cfg, const struct layer_st
 		img->dir[0] = '\0';
 		return e;
 	}
-	snprintf(img->flavour, sizeof(img->flavour), "%s", stats.cloned ? "reflink" : "copy");
 	return 0;
 }
 
@@ -83,7 +82,6 @@ static int vfs_prepare(const struct driver_config *cfg, const struct driver_imag
 	int e;
 
 	memset(rfs, 0, sizeof(*rfs));
-	rfs->fd = -1;
 	rfs->image = img;
 	snprintf(rfs->dir, sizeof(rfs->dir), "%s", dir);
 	snprintf(rfs->upper, sizeof(rfs->upper), "%s/rootfs", dir);
